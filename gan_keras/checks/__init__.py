@@ -1,0 +1,21 @@
+"""Exercise checks: ``check_<name>(fn)`` runs your function on fixed inputs against the reference.
+
+In a notebook: write the stub, then ``checks.check_discriminator_loss(discriminator_loss)``.
+Correct -> a tick; a mistake -> ``AssertionError`` with a teaching message; a stub that still
+raises ``NotImplementedError`` -> "not attempted", and the chapter goes on.
+Under pytest, see ``README.md`` ("Checking your exercises").
+"""
+
+from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require
+from gan_keras.checks.ch01 import check_optimal_discriminator
+from gan_keras.checks.ch02 import check_discriminator_loss, check_generator_loss
+
+__all__ = [
+    "REGISTRY",
+    "ExerciseError",
+    "check_discriminator_loss",
+    "check_generator_loss",
+    "check_optimal_discriminator",
+    "reference_of",
+    "require",
+]

@@ -1,0 +1,114 @@
+"""Settings read once and used everywhere: fast mode, offline mode, seeds and paths.
+
+Fast mode is the one switch that shrinks data, epochs and image sizes so that a notebook
+or a command finishes in seconds on a CPU. It is on when the environment variable
+``GAN_KERAS_FAST`` is ``1`` (what the tests and CI set) or when a command gets ``--fast``.
+Every chapter reads it through :func:`fast_mode`, never from ``os.environ`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FAST_ENV = "GAN_KERAS_FAST"
+OFFLINE_ENV = "GAN_KERAS_OFFLINE"
+CACHE_ENV = "GAN_KERAS_CACHE"
+
+# Where the course lives online; the Colab badges and the notebooks' setup cell use it.
+REPOSITORY = "gan-keras/gan_keras"
+REPOSITORY_REF = "main"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be 0 or 1 (or true/false), got {value!r}")
+
+
+def fast_mode() -> bool:
+    """Return True when fast mode is on (``GAN_KERAS_FAST=1`` or ``--fast``)."""
+    return _flag(FAST_ENV)
+
+
+def set_fast_mode(on: bool = True) -> None:
+    """Switch fast mode on or off for this process and the processes it starts."""
+    os.environ[FAST_ENV] = "1" if on else "0"
+
+
+def offline_mode() -> bool:
+    """Return True when downloads must not be tried (``GAN_KERAS_OFFLINE=1``)."""
+    return _flag(OFFLINE_ENV)
+
+
+def fast_or_full(fast, full):
+    """Pick the fast-mode value or the full-course value of a setting."""
+    return fast if fast_mode() else full
+
+
+def cache_dir() -> Path:
+    """Return the folder for cached artefacts (trained classifiers), creating it."""
+    root = os.environ.get(CACHE_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.join(Path.home(), ".cache")), "gan_keras"
+    )
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def runs_dir() -> Path:
+    """Return the default parent folder of training runs (``runs/`` here)."""
+    return Path("runs")
+
+
+def colab_url(notebook: str) -> str:
+    """Return the Colab address of a chapter notebook in this repository."""
+    return (
+        f"https://colab.research.google.com/github/{REPOSITORY}/blob/"
+        f"{REPOSITORY_REF}/notebooks/{notebook}"
+    )
+
+
+def _backend_error(where: str, value: str) -> RuntimeError:
+    return RuntimeError(
+        f"gan_keras needs Keras on the TensorFlow backend, but {where} says {value!r}. "
+        "Set it to 'tensorflow' (or unset KERAS_BACKEND) and restart Python."
+    )
+
+
+def check_backend_setting() -> None:
+    """Fail early, without importing Keras, if Keras is set to a backend other than TensorFlow."""
+    import json
+
+    wanted = os.environ.get("KERAS_BACKEND")
+    if wanted is not None:
+        if wanted != "tensorflow":
+            raise _backend_error("the environment variable KERAS_BACKEND", wanted)
+        return
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(Path.home(), ".keras"))
+    settings = Path(keras_home) / "keras.json"
+    try:
+        backend = json.loads(settings.read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError):
+        return
+    if backend != "tensorflow":
+        raise _backend_error(str(settings), backend)
+
+
+def require_tensorflow_backend() -> None:
+    """Fail with a clear message unless Keras runs on TensorFlow."""
+    check_backend_setting()
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            f"gan_keras needs Keras on the TensorFlow backend, but Keras runs on "
+            f"{keras.backend.backend()!r} (set in ~/.keras/keras.json or KERAS_BACKEND). "
+            "Set the backend to 'tensorflow' and restart Python."
+        )

@@ -1,0 +1,344 @@
+"""Data: image datasets (online with cache, offline stand-ins) and toy distributions.
+
+Conventions, stated once for the whole course:
+
+- Images are float32 arrays of shape ``(N, H, W, C)`` scaled to ``[-1, 1]``, the range of
+  a ``tanh`` generator. :func:`to_unit` maps them back to ``[0, 1]`` for display.
+- Labels are int32 class indices ``0..9``.
+- For the discriminator, real = 1 and fake = 0.
+
+``load_images("mnist")`` downloads MNIST through ``keras.datasets`` (cached in
+``~/.keras/datasets``). Offline (``GAN_KERAS_OFFLINE=1``), when the download fails, or
+when asked for with ``"digits"``, it returns a stand-in with the same shape built from the
+1797 real handwritten digits that ship inside scikit-learn, and says so in one line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gan_keras import config
+
+DATASETS = ("mnist", "fashion_mnist", "digits")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+MNIST_CLASSES = tuple(str(i) for i in range(10))
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+
+@dataclass
+class ImageData:
+    """Images in ``[-1, 1]`` with their labels, and where they came from."""
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    name: str
+    source: str
+    class_names: tuple[str, ...] = MNIST_CLASSES
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+class DataUnavailableError(RuntimeError):
+    """A dataset could not be loaded; the message says why and what to do."""
+
+
+def to_signed(images_unit: np.ndarray) -> np.ndarray:
+    """Map images from ``[0, 1]`` to ``[-1, 1]``."""
+    return (np.asarray(images_unit, dtype=np.float32) * 2.0 - 1.0).astype(np.float32)
+
+
+def to_unit(images_signed) -> np.ndarray:
+    """Map images from ``[-1, 1]`` to ``[0, 1]`` (clipped), for display and saving."""
+    return np.clip((np.asarray(images_signed, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def _say(message: str) -> None:
+    # One line on stderr (a warnings.warn would add the source line under it).
+    print(message, file=sys.stderr)
+
+
+def _upscale_digits(images8: np.ndarray, size: int = 28) -> np.ndarray:
+    """Upscale 8x8 digits (0..16) into MNIST's layout: a 20x20 digit centred in 28x28."""
+    from PIL import Image
+
+    inner = round(size * 20 / 28)
+    pad = (size - inner) // 2
+    out = np.zeros((len(images8), size, size), dtype=np.float32)
+    for i, img in enumerate(images8):
+        pil = Image.fromarray((img / 16.0 * 255.0).astype(np.uint8))
+        big = np.asarray(pil.resize((inner, inner), Image.BICUBIC), dtype=np.float32) / 255.0
+        out[i, pad:pad + inner, pad:pad + inner] = np.clip(big, 0.0, 1.0)
+    return out
+
+
+def load_digits_standin(split: str = "train", size: int = 28, test_fraction: float = 0.2):
+    """Return scikit-learn's real handwritten digits as 28x28x1 images in ``[-1, 1]``.
+
+    The 1797 8x8 digits are upscaled to a 20x20 box centred in 28x28, as in MNIST, and
+    split into train and test (80/20, stratified, fixed seed).
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    _check_split(split)
+    digits = load_digits()
+    index = np.arange(len(digits.images))
+    train_idx, test_idx = train_test_split(
+        index, test_size=test_fraction, stratify=digits.target, random_state=0
+    )
+    chosen = np.sort(train_idx if split == "train" else test_idx)
+    images = _upscale_digits(digits.images[chosen], size)[..., None]
+    return to_signed(images), digits.target[chosen].astype(np.int32)
+
+
+def _check_split(split: str) -> None:
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
+def _download(name: str):
+    import keras
+
+    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]
+    return loader.load_data()
+
+
+def load_images(
+    name: str = "mnist",
+    split: str = "train",
+    limit: int | None = None,
+    offline: bool | None = None,
+    seed: int = 0,
+) -> ImageData:
+    """Load an image dataset as 28x28x1 images in ``[-1, 1]`` with labels.
+
+    ``name`` is ``"mnist"``, ``"fashion_mnist"``, ``"digits"`` (the offline stand-in) or
+    a folder of image files. ``limit`` keeps a random subset of that many images (fixed
+    ``seed``). Offline, MNIST falls back to the digits stand-in with a one-line warning.
+    Introduced in ``notebooks/01_gan_basics.ipynb``.
+    """
+    if not isinstance(name, (str, os.PathLike)):
+        raise TypeError(f"name must be a dataset name or a folder path, got {type(name).__name__}")
+    _check_split(split)
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit <= 0):
+        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    offline = config.offline_mode() if offline is None else offline
+    name_str = os.fspath(name)
+
+    if name_str not in DATASETS:
+        if os.sep in name_str or os.path.exists(name_str) or name_str.startswith("."):
+            data = load_image_folder(name_str)
+        else:
+            raise ValueError(
+                f"unknown dataset {name_str!r}: expected one of {', '.join(DATASETS)} "
+                "or the path of a folder of images"
+            )
+    elif name_str == "digits":
+        images, labels = load_digits_standin(split)
+        data = ImageData(images, labels, "digits", "scikit-learn handwritten digits (offline stand-in)")
+    else:
+        pretty = "MNIST" if name_str == "mnist" else "Fashion-MNIST"
+        classes = MNIST_CLASSES if name_str == "mnist" else FASHION_CLASSES
+        reason = None
+        if offline:
+            reason = f"offline mode ({config.OFFLINE_ENV}=1)"
+        else:
+            try:
+                (x_train, y_train), (x_test, y_test) = _download(name_str)
+            except Exception as exc:  # any download or cache failure
+                reason = f"the download failed ({type(exc).__name__}: {str(exc)[:120]})"
+        if reason is None:
+            x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+            images = to_signed(x[..., None].astype(np.float32) / 255.0)
+            data = ImageData(images, y.astype(np.int32), name_str, f"{pretty} via keras.datasets", classes)
+        else:
+            if name_str == "fashion_mnist":
+                raise DataUnavailableError(
+                    f"Fashion-MNIST is not available: {reason}. Connect to the internet once "
+                    "(keras caches it in ~/.keras/datasets) or use --data digits."
+                )
+            _say(
+                f"gan_keras: using the offline stand-in for {pretty} (scikit-learn's handwritten "
+                f"digits at 28x28) because of {reason}."
+            )
+            images, labels = load_digits_standin(split)
+            data = ImageData(images, labels, "digits", "scikit-learn handwritten digits (offline stand-in)")
+
+    if limit is not None and limit < len(data):
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(data), size=limit, replace=False))
+        data = ImageData(
+            data.images[keep], None if data.labels is None else data.labels[keep],
+            data.name, data.source, data.class_names,
+        )
+    return data
+
+
+def load_image_folder(path, image_size: int = 28, grayscale: bool = True) -> ImageData:
+    """Load every image file in a folder, resized to a square, as an unlabelled dataset.
+
+    Sub-folders, if present, become the labels (one class per sub-folder, sorted by name).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(path)
+    if not folder.exists():
+        raise FileNotFoundError(f"data folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise ValueError(f"data path {str(folder)!r} is a file, expected a folder of images")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(
+            f"data folder {str(folder)!r} holds no images (looked for {', '.join(IMAGE_SUFFIXES)})"
+        )
+    classes = sorted({p.parent.name for p in files if p.parent != folder})
+    images = []
+    for p in files:
+        try:
+            with Image.open(p) as img:
+                img = img.convert("L" if grayscale else "RGB").resize((image_size, image_size))
+                images.append(np.asarray(img, dtype=np.float32) / 255.0)
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ValueError(f"cannot read image {str(p)!r}: {exc}") from exc
+    array = np.stack(images)
+    if grayscale:
+        array = array[..., None]
+    labels = None
+    if classes and all(p.parent != folder for p in files):
+        labels = np.array([classes.index(p.parent.name) for p in files], dtype=np.int32)
+    return ImageData(
+        to_signed(array), labels, folder.name, f"image folder {folder}",
+        tuple(classes) if labels is not None else MNIST_CLASSES,
+    )
+
+
+def check_images(images, name: str = "images", expected_shape=None) -> np.ndarray:
+    """Return images as float32 after checking rank, finiteness and the ``[-1, 1]`` range."""
+    if not hasattr(images, "shape"):
+        raise TypeError(f"{name} must be an array of shape (N, H, W, C), got {type(images).__name__}")
+    array = np.asarray(images)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim != 4:
+        raise ValueError(f"{name} must have shape (N, H, W, C), got shape {array.shape}")
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty: expected at least one image")
+    if expected_shape is not None and tuple(array.shape[1:]) != tuple(expected_shape):
+        raise ValueError(
+            f"{name} must have images of shape {tuple(expected_shape)}, got {tuple(array.shape[1:])}"
+        )
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    low, high = float(array.min()), float(array.max())
+    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
+        hint = " (did you forget to scale 0..255 pixels?)" if high > 1.5 else ""
+        raise ValueError(f"{name} must lie in [-1, 1], got values in [{low:.3g}, {high:.3g}]{hint}")
+    return array
+
+
+def make_dataset(
+    images,
+    labels=None,
+    batch_size: int = 64,
+    shuffle: bool = True,
+    seed: int = 0,
+    drop_remainder: bool = True,
+):
+    """Serve images (and labels) as a ``tf.data`` pipeline: cache, shuffle, batch, prefetch."""
+    import tensorflow as tf
+
+    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    images = np.asarray(images, dtype=np.float32)
+    if len(images) == 0:
+        raise ValueError("cannot make a dataset from zero images")
+    if drop_remainder and len(images) < batch_size:
+        raise ValueError(
+            f"batch_size {batch_size} is larger than the {len(images)} images: "
+            "lower --batch-size or use more data"
+        )
+    if labels is not None:
+        labels = np.asarray(labels)
+        if len(labels) != len(images):
+            raise ValueError(f"got {len(images)} images but {len(labels)} labels")
+        ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(images)
+    ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------------------------------
+# Toy distributions for the theory chapters
+# ---------------------------------------------------------------------------------------
+
+def gaussian_1d(n: int, mean: float = 4.0, std: float = 1.25, seed: int = 0) -> np.ndarray:
+    """Sample ``n`` points of a 1-D Gaussian, shape ``(n, 1)``."""
+    _check_count(n)
+    rng = np.random.default_rng(seed)
+    return rng.normal(mean, std, size=(n, 1)).astype(np.float32)
+
+
+def gaussian_pdf(x, mean: float = 4.0, std: float = 1.25) -> np.ndarray:
+    """Return the density of a 1-D Gaussian at ``x``."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+
+def ring_centers(num_modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """Return the centres of the ring of Gaussians, shape ``(num_modes, 2)``."""
+    angles = 2 * np.pi * np.arange(num_modes) / num_modes
+    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1).astype(np.float32)
+
+
+def grid_centers(size: int = 5, spacing: float = 2.0) -> np.ndarray:
+    """Return the centres of the ``size x size`` grid of Gaussians, centred on 0."""
+    ticks = (np.arange(size) - (size - 1) / 2) * spacing
+    xx, yy = np.meshgrid(ticks, ticks)
+    return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def mixture_2d(n: int, centers, std: float, seed: int = 0) -> np.ndarray:
+    """Sample ``n`` points from equal-weight Gaussians at ``centers``, shape ``(n, 2)``."""
+    _check_count(n)
+    centers = np.asarray(centers, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    which = rng.integers(len(centers), size=n)
+    return (centers[which] + rng.normal(0.0, std, size=(n, 2))).astype(np.float32)
+
+
+def ring_of_gaussians(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.02, seed: int = 0):
+    """Sample the ring of 8 Gaussians used in the mode-collapse papers, shape ``(n, 2)``."""
+    return mixture_2d(n, ring_centers(num_modes, radius), std, seed)
+
+
+def grid_of_gaussians(n: int, size: int = 5, spacing: float = 2.0, std: float = 0.05, seed: int = 0):
+    """Sample the 5x5 grid of Gaussians used in the mode-collapse papers, shape ``(n, 2)``."""
+    return mixture_2d(n, grid_centers(size, spacing), std, seed)
+
+
+def _check_count(n) -> None:
+    if not isinstance(n, (int, np.integer)) or n <= 0:
+        raise ValueError(f"n must be a positive integer, got {n!r}")

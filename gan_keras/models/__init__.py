@@ -1,0 +1,22 @@
+"""Builders only: each function returns Keras models; the trainers in ``gan_keras.gans`` train them.
+
+A student swaps a generator without touching a ``train_step``: any generator mapping
+``(batch, latent_dim)`` to images and any discriminator mapping images to one logit fits.
+"""
+
+from gan_keras.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
+from gan_keras.models.mlp import (
+    build_mlp_discriminator,
+    build_mlp_generator,
+    build_toy_discriminator,
+    build_toy_generator,
+)
+
+__all__ = [
+    "build_dcgan_discriminator",
+    "build_dcgan_generator",
+    "build_mlp_discriminator",
+    "build_mlp_generator",
+    "build_toy_discriminator",
+    "build_toy_generator",
+]

@@ -1,0 +1,94 @@
+"""DCGAN builders (Radford et al., 2016), sized for 28x28x1 and parameterised for others.
+
+The guidelines, each visible below: no pooling (strided convolutions in the
+discriminator, fractionally-strided ones in the generator), batch normalization in the
+generator, ReLU in the generator with ``tanh`` at its output, LeakyReLU in the
+discriminator, no fully connected hidden layers.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from gan_keras.models._checks import positive_int, shape_tuple, units_tuple
+
+
+def _base_size(image_shape, num_upsamples: int) -> tuple[int, int]:
+    height, width, _ = image_shape
+    factor = 2 ** num_upsamples
+    if height % factor or width % factor:
+        raise ValueError(
+            f"image height and width must be divisible by 2**{num_upsamples} = {factor}, "
+            f"got {height}x{width}"
+        )
+    return height // factor, width // factor
+
+
+def build_dcgan_generator(
+    latent_dim: int = 64,
+    image_shape=(28, 28, 1),
+    filters=(128, 64),
+    name: str = "dcgan_generator",
+) -> keras.Model:
+    """Build a DCGAN generator: project and reshape, then one 2x upsampling per entry of ``filters``.
+
+    For 28x28x1 and ``filters=(128, 64)``: 7x7x128 -> 14x14x64 -> 28x28x1.
+    Introduced in ``notebooks/03_dcgan.ipynb``.
+    """
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    image_shape = shape_tuple(image_shape, "image_shape")
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}")
+    filters = units_tuple(filters, "filters")
+    base_h, base_w = _base_size(image_shape, len(filters))
+
+    z = keras.Input(shape=(latent_dim,), name="z")
+    # Project and reshape: z -> base_h x base_w x filters[0]
+    x = layers.Dense(base_h * base_w * filters[0], use_bias=False)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((base_h, base_w, filters[0]))(x)
+    for f in filters[1:]:
+        # Fractionally-strided convolution: HxWxC -> 2Hx2Wxf
+        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    # Last upsampling to the image: HxWxf -> 2Hx2Wxchannels, tanh for images in [-1, 1]
+    images = layers.Conv2DTranspose(image_shape[2], 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, images, name=name)
+
+
+def build_dcgan_discriminator(
+    image_shape=(28, 28, 1),
+    filters=(64, 128),
+    dropout: float = 0.3,
+    batchnorm: bool = False,
+    name: str = "dcgan_discriminator",
+) -> keras.Model:
+    """Build a DCGAN discriminator: one strided 2x downsampling per entry of ``filters``, then a logit.
+
+    For 28x28x1 and ``filters=(64, 128)``: 28x28x1 -> 14x14x64 -> 7x7x128 -> 1.
+    Introduced in ``notebooks/03_dcgan.ipynb``.
+    """
+    image_shape = shape_tuple(image_shape, "image_shape")
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}")
+    filters = units_tuple(filters, "filters")
+    _base_size(image_shape, len(filters))
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+
+    images = keras.Input(shape=image_shape, name="image")
+    x = images
+    for i, f in enumerate(filters):
+        # Strided convolution instead of pooling: HxWxC -> H/2xW/2xf
+        x = layers.Conv2D(f, 4, strides=2, padding="same")(x)
+        if batchnorm and i > 0:  # never on the first layer (DCGAN guideline)
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    logit = layers.Dense(1, name="logit")(x)
+    return keras.Model(images, logit, name=name)

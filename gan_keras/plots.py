@@ -1,0 +1,175 @@
+"""Pictures: image grids, GIFs, training curves and histograms. Every function takes arrays.
+
+Figures are built with ``matplotlib.figure.Figure`` (no pyplot state), so they save the
+same way from a script and display inline when a notebook cell returns them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from gan_keras.data import to_unit
+from gan_keras.io import atomic_path, save_figure
+
+# One colour per curve, the same in every chapter.
+COLORS = {"d_loss": "tab:red", "g_loss": "tab:blue", "d_real": "tab:green", "d_fake": "tab:orange"}
+
+
+def image_grid(images, nrows: int | None = None, ncols: int | None = None, pad: int = 0,
+               pad_value: float = 0.0, signed: bool = True) -> np.ndarray:
+    """Tile images ``(N, H, W, C)`` into one array ``(rows*H, cols*W, C)`` in ``[0, 1]``.
+
+    ``signed=True`` means the images are in ``[-1, 1]`` (the course's convention).
+    With ``pad=0`` cells touch, as in ``class_grid.png``.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"images must have shape (N, H, W, C) with N >= 1, got {images.shape}")
+    images = to_unit(images) if signed else np.clip(images, 0.0, 1.0)
+    n, h, w, c = images.shape
+    if nrows is None and ncols is None:
+        ncols = math.ceil(math.sqrt(n))
+    if ncols is None:
+        ncols = math.ceil(n / nrows)
+    if nrows is None:
+        nrows = math.ceil(n / ncols)
+    if nrows * ncols < n:
+        raise ValueError(f"a {nrows}x{ncols} grid cannot hold {n} images")
+    grid = np.full((nrows * h + (nrows - 1) * pad, ncols * w + (ncols - 1) * pad, c), pad_value, np.float32)
+    for i in range(n):
+        r, col = divmod(i, ncols)
+        grid[r * (h + pad): r * (h + pad) + h, col * (w + pad): col * (w + pad) + w] = images[i]
+    return grid
+
+
+def to_uint8(grid: np.ndarray) -> np.ndarray:
+    """Turn a ``[0, 1]`` image into uint8 pixels (grayscale drops its channel axis)."""
+    pixels = np.round(np.clip(grid, 0.0, 1.0) * 255).astype(np.uint8)
+    return pixels[..., 0] if pixels.ndim == 3 and pixels.shape[-1] == 1 else pixels
+
+
+def save_image(image, path, signed: bool = False) -> Path:
+    """Save one image ``(H, W[, C])`` as PNG pixel for pixel, atomically."""
+    from PIL import Image
+
+    image = np.asarray(image, dtype=np.float32)
+    unit = to_unit(image) if signed else image
+    with atomic_path(path) as tmp:
+        Image.fromarray(to_uint8(unit)).save(tmp, format="PNG")
+    return Path(path)
+
+
+def save_image_grid(images, path, nrows: int | None = None, ncols: int | None = None,
+                    pad: int = 0, signed: bool = True) -> Path:
+    """Save images as one PNG grid, one pixel per pixel (no axes, no gaps unless ``pad``)."""
+    return save_image(image_grid(images, nrows, ncols, pad=pad, signed=signed), path)
+
+
+def save_gif(frames, path, duration_ms: int = 400) -> Path:
+    """Save a list of ``[0, 1]`` images (e.g. per-epoch grids) as an animated GIF."""
+    from PIL import Image
+
+    if not frames:
+        raise ValueError("save_gif needs at least one frame")
+    pics = [Image.fromarray(to_uint8(np.asarray(f, np.float32))) for f in frames]
+    with atomic_path(path) as tmp:
+        pics[0].save(tmp, format="GIF", save_all=True, append_images=pics[1:],
+                     duration=duration_ms, loop=0)
+    return Path(path)
+
+
+def show_images(images, nrows: int | None = None, ncols: int | None = None, title: str | None = None,
+                signed: bool = True, size: float = 4.0, row_labels=None) -> Figure:
+    """Return a figure showing images as a grid (a notebook displays it)."""
+    grid = image_grid(images, nrows, ncols, pad=1, pad_value=1.0, signed=signed)
+    aspect = grid.shape[1] / grid.shape[0]
+    fig = Figure(figsize=(size * aspect, size))
+    ax = fig.add_subplot()
+    ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=1,
+              interpolation="nearest")
+    ax.set_xticks([])
+    if row_labels is not None:
+        rows = len(row_labels)
+        cell = (grid.shape[0] + 1) / rows
+        ax.set_yticks([cell * (i + 0.5) for i in range(rows)], [str(r) for r in row_labels])
+    else:
+        ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_history(history, title: str | None = None) -> Figure:
+    """Return a figure of the losses (left) and of ``D(x)``, ``D(G(z))`` (right) per epoch."""
+    history = getattr(history, "history", history)
+    loss_keys = [k for k in history if k.endswith("loss")]
+    prob_keys = [k for k in ("d_real", "d_fake") if k in history]
+    panels = 2 if prob_keys else 1
+    fig = Figure(figsize=(5 * panels, 3.5))
+    ax = fig.add_subplot(1, panels, 1)
+    for key in loss_keys:
+        values = history[key]
+        ax.plot(range(1, len(values) + 1), values, label=key, color=COLORS.get(key))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
+    if prob_keys:
+        ax2 = fig.add_subplot(1, panels, 2)
+        names = {"d_real": "D(x)", "d_fake": "D(G(z))"}
+        for key in prob_keys:
+            values = history[key]
+            ax2.plot(range(1, len(values) + 1), values, label=names[key], color=COLORS[key])
+        ax2.axhline(0.5, color="gray", linestyle=":", linewidth=1)
+        ax2.set_xlabel("epoch")
+        ax2.set_ylabel("mean discriminator output")
+        ax2.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_discriminator_trace(d_real, d_fake, title: str = "D(x) and D(G(z)) per training step") -> Figure:
+    """Return a figure of ``D(x)`` and ``D(G(z))`` at every training step."""
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
+    ax.plot(np.asarray(d_real), label="D(x)", color=COLORS["d_real"], linewidth=1)
+    ax.plot(np.asarray(d_fake), label="D(G(z))", color=COLORS["d_fake"], linewidth=1)
+    ax.axhline(0.5, color="gray", linestyle=":", linewidth=1)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean discriminator output")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_value_histogram(real, fake, bins: int = 50, title: str = "Real against generated values") -> Figure:
+    """Return a histogram of real against generated values (pixels or 1-D samples)."""
+    real = np.asarray(real, dtype=np.float32).ravel()
+    fake = np.asarray(fake, dtype=np.float32).ravel()
+    low = float(min(real.min(), fake.min()))
+    high = float(max(real.max(), fake.max()))
+    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
+    ax.hist(real, bins=edges, alpha=0.6, density=True, label="real", color="tab:green")
+    ax.hist(fake, bins=edges, alpha=0.6, density=True, label="generated", color="tab:orange")
+    ax.set_xlabel("value")
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+__all__ = [
+    "image_grid", "save_image", "save_image_grid", "save_gif", "show_images", "plot_history",
+    "plot_discriminator_trace", "plot_value_histogram", "save_figure", "to_uint8",
+]

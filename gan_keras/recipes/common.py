@@ -1,0 +1,125 @@
+"""What every recipe shares: the run configuration, the run folder and its standard files."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from gan_keras import callbacks as gk_callbacks
+from gan_keras import config as gk_config
+from gan_keras import io, plots
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run; ``None`` means the recipe's default (fast or full)."""
+
+    model: str = "gan"
+    data: str = "mnist"
+    epochs: int | None = None
+    batch_size: int | None = None
+    latent_dim: int | None = None
+    seed: int = 0
+    out: str | None = None
+    loss: str | None = None
+    limit: int | None = None
+    verbose: int | str | None = None
+    show: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "latent_dim", "limit"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+
+    def with_defaults(self, **defaults) -> "TrainConfig":
+        """Return a copy where every ``None`` setting takes the recipe's default."""
+        filled = {k: v for k, v in defaults.items() if getattr(self, k, None) is None}
+        return dataclasses.replace(self, **filled)
+
+
+@dataclass
+class RunResult:
+    """What a run leaves: its folder, the history, the files written and the trained model."""
+
+    out_dir: Path
+    history: dict
+    files: list
+    model: keras.Model | None = None
+    data: object = None
+    summary: dict = field(default_factory=dict)
+
+
+def defaults(fast: dict, full: dict) -> dict:
+    """Return the fast-mode or the full-course defaults."""
+    return dict(fast if gk_config.fast_mode() else full)
+
+
+def run_folder(config: TrainConfig) -> Path:
+    """Return (and create) the run's output folder, by default ``runs/<model>-<time>``."""
+    if config.out:
+        out = Path(config.out)
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = gk_config.runs_dir() / f"{config.model}-{stamp}"
+        suffix = 1
+        while out.exists():
+            suffix += 1
+            out = gk_config.runs_dir() / f"{config.model}-{stamp}-{suffix}"
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} is a file, expected a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def fit_verbosity(config: TrainConfig):
+    """Progress bar on a terminal; one line per epoch in logs and notebooks."""
+    if config.verbose is not None:
+        return config.verbose
+    return 1 if sys.stdout.isatty() else 2
+
+
+def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = False, num_images: int = 64):
+    """Return the callbacks every GAN run uses: sample grids + GIF, trace, NaN guard, history files."""
+    return [
+        gk_callbacks.SampleGrid(out_dir, inputs=inputs, num_images=num_images, nrows=nrows, show=show),
+        gk_callbacks.DiscriminatorTrace(),
+        gk_callbacks.StopOnNaN(),
+        gk_callbacks.HistoryWriter(out_dir),
+    ]
+
+
+def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None, callbacks=(),
+               summary: dict | None = None) -> list[Path]:
+    """Write the standard files of a finished run; return the paths written."""
+    files = []
+    history = dict(getattr(history, "history", history))
+    files.append(io.write_json(out_dir / "history.json", history))
+    files.append(io.write_history_csv(out_dir / "history.csv", history))
+    if history:
+        files.append(io.save_figure(plots.plot_history(history, title=config.model), out_dir / "history.png"))
+    for cb in callbacks:
+        if isinstance(cb, gk_callbacks.DiscriminatorTrace) and len(cb.d_real):
+            files.append(io.save_figure(cb.figure(), out_dir / "d_outputs.png"))
+            io.write_json(out_dir / "d_trace.json", cb.steps)
+        if isinstance(cb, gk_callbacks.SampleGrid):
+            files.extend(cb.paths)
+            if cb.frames:
+                files.append(out_dir / cb.gif_name)
+        if isinstance(cb, gk_callbacks.StopOnNaN) and cb.message:
+            (summary := summary if summary is not None else {})["stopped"] = cb.message
+    if generator is not None:
+        files.append(io.save_model(generator, out_dir / "generator.keras"))
+    run_info = {"config": dataclasses.asdict(config), "summary": summary or {},
+                "keras": keras.__version__, "fast_mode": gk_config.fast_mode()}
+    files.append(io.write_json(out_dir / "run.json", run_info))
+    return files

@@ -1,0 +1,40 @@
+"""The vanilla GAN of chapter 01: the lecture's MLPs trained through ``GAN.fit``."""
+
+from __future__ import annotations
+
+import keras
+
+from gan_keras import data as gk_data
+from gan_keras import gans, models
+from gan_keras.recipes.common import (
+    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder, standard_callbacks,
+)
+
+DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
+
+FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=512, loss="non_saturating")
+FULL = dict(epochs=50, batch_size=128, latent_dim=64, limit=None, loss="non_saturating")
+
+
+def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None) -> gans.GAN:
+    """Build and compile the chapter's vanilla GAN."""
+    generator = models.build_mlp_generator(latent_dim, image_shape, hidden_units=(128,))
+    discriminator = models.build_mlp_discriminator(image_shape, hidden_units=(128,))
+    return gans.GAN(generator, discriminator, seed=seed)
+
+
+def train(config: TrainConfig) -> RunResult:
+    """Train the vanilla GAN and write its run folder."""
+    config = config.with_defaults(**defaults(FAST, FULL))
+    keras.utils.set_random_seed(config.seed)
+    dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
+    out_dir = run_folder(config)
+    gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
+    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss)
+    callbacks = standard_callbacks(out_dir, show=config.show)
+    train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
+    history = gan.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
+                      verbose=fit_verbosity(config), shuffle=False)
+    summary = {"data": dataset.source, "num_images": len(dataset)}
+    files = finish_run(out_dir, config, history, gan.generator, callbacks, summary)
+    return RunResult(out_dir, dict(history.history), files, gan, dataset, summary)

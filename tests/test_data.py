@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from gan_keras import data
+
+
+def test_digits_standin_looks_like_mnist():
+    train = data.load_images("digits")
+    test = data.load_images("digits", split="test")
+    assert train.images.shape[1:] == (28, 28, 1) and train.images.dtype == np.float32
+    assert len(train) + len(test) == 1797
+    assert train.images.min() >= -1.0 and train.images.max() <= 1.0
+    # Dark background like MNIST: the border is at -1, the strokes near +1.
+    assert np.all(train.images[:, :3, :, :] == -1.0)
+    assert train.images.max() > 0.9
+    assert set(np.unique(train.labels)) == set(range(10))
+    assert set(np.unique(test.labels)) == set(range(10))
+
+
+def test_mnist_offline_falls_back_with_one_line(capsys):
+    got = data.load_images("mnist", offline=True, limit=50)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert got.name == "digits" and len(got) == 50
+    assert len(err) == 1 and "stand-in" in err[0] and "offline" in err[0]
+
+
+def test_fashion_offline_says_what_to_do():
+    with pytest.raises(data.DataUnavailableError, match="--data digits"):
+        data.load_images("fashion_mnist", offline=True)
+
+
+def test_limit_is_a_fixed_subset():
+    a = data.load_images("digits", limit=100, seed=3)
+    b = data.load_images("digits", limit=100, seed=3)
+    np.testing.assert_array_equal(a.images, b.images)
+
+
+@pytest.mark.parametrize("bad, error", [
+    (dict(name="cifar"), ValueError),
+    (dict(name=5), TypeError),
+    (dict(name="digits", split="valid"), ValueError),
+    (dict(name="digits", limit=0), ValueError),
+    (dict(name="/no/such/folder"), FileNotFoundError),
+])
+def test_bad_arguments_get_clear_errors(bad, error):
+    with pytest.raises(error):
+        data.load_images(**bad)
+
+
+def test_image_folder(tmp_path):
+    from PIL import Image
+
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            Image.fromarray(np.full((10, 12), 255 * i // 2, np.uint8)).save(tmp_path / cls / f"{i}.png")
+    got = data.load_images(str(tmp_path))
+    assert got.images.shape == (6, 28, 28, 1)
+    assert got.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert got.images.min() == -1.0 and got.images.max() == 1.0
+    (tmp_path / "a" / "broken.png").write_text("not an image")
+    with pytest.raises(ValueError, match="cannot read image"):
+        data.load_images(str(tmp_path))
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(ValueError, match="holds no images"):
+        data.load_image_folder(tmp_path)
+
+
+def test_make_dataset_batches():
+    images = np.zeros((10, 28, 28, 1), np.float32)
+    batches = list(data.make_dataset(images, np.arange(10), batch_size=4))
+    assert len(batches) == 2 and batches[0][0].shape == (4, 28, 28, 1)
+    with pytest.raises(ValueError, match="larger than"):
+        data.make_dataset(images, batch_size=64)
+    with pytest.raises(ValueError, match="labels"):
+        data.make_dataset(images, np.arange(3), batch_size=2)
+
+
+def test_check_images():
+    with pytest.raises(ValueError, match="forget to scale"):
+        data.check_images(np.full((2, 4, 4, 1), 255.0))
+    with pytest.raises(ValueError, match="shape"):
+        data.check_images(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="expected|must have images"):
+        data.check_images(np.zeros((2, 4, 4, 1)), expected_shape=(28, 28, 1))
+
+
+def test_toy_distributions():
+    x = data.gaussian_1d(20000, mean=4.0, std=1.25, seed=1)
+    assert abs(x.mean() - 4.0) < 0.05 and abs(x.std() - 1.25) < 0.05
+    ring = data.ring_of_gaussians(4000, std=0.02)
+    radius = np.linalg.norm(ring, axis=1)
+    assert np.allclose(radius, 2.0, atol=0.1)
+    centers = data.grid_centers()
+    assert centers.shape == (25, 2) and np.allclose(centers.mean(0), 0.0)
+    grid = data.grid_of_gaussians(5000, std=0.05)
+    nearest = np.min(np.linalg.norm(grid[:, None] - centers[None], axis=2), axis=1)
+    assert np.mean(nearest < 0.15) > 0.98  # 3 sigma in 2-D holds 98.9%
+    assert np.isclose(np.trapezoid(data.gaussian_pdf(np.linspace(-6, 14, 4001)), dx=20 / 4000), 1.0)

@@ -1,0 +1,101 @@
+import keras
+import numpy as np
+import pytest
+
+from gan_keras import GAN, data, gans, io, models
+
+
+def small_gan(loss="non_saturating", d_steps=1, seed=0):
+    keras.utils.set_random_seed(seed)
+    g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
+    d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
+    gan = GAN(g, d, d_steps=d_steps, seed=seed)
+    gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3), loss=loss)
+    return gan
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def changed(before, model):
+    return any(not np.array_equal(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
+
+
+def real_batch(n=16):
+    return data.load_images("digits", limit=n).images
+
+
+def test_discriminator_step_changes_only_the_discriminator():
+    gan = small_gan()
+    g0, d0 = weights(gan.generator), weights(gan.discriminator)
+    gan.d_step(real_batch())
+    assert changed(d0, gan.discriminator)
+    assert not changed(g0, gan.generator)
+
+
+def test_generator_step_changes_only_the_generator():
+    gan = small_gan()
+    g0, d0 = weights(gan.generator), weights(gan.discriminator)
+    gan.g_step(16)
+    assert changed(g0, gan.generator)
+    assert not changed(d0, gan.discriminator)
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "least_squares", "wasserstein", "hinge"])
+def test_metrics_are_named_and_finite(loss):
+    gan = small_gan(loss=loss, d_steps=2)
+    ds = data.make_dataset(real_batch(64), batch_size=32)
+    history = gan.fit(ds, epochs=1, verbose=0, shuffle=False).history
+    assert sorted(history) == ["d_fake", "d_loss", "d_real", "g_loss"]  # no stray "loss"
+    assert all(np.isfinite(v[-1]) for v in history.values())
+
+
+def test_k_discriminator_steps_per_generator_step():
+    gan = small_gan(d_steps=3)
+    ds = data.make_dataset(real_batch(32), batch_size=16)
+    gan.fit(ds, epochs=1, verbose=0, shuffle=False)
+    assert int(gan.d_optimizer.iterations) == 3 * int(gan.g_optimizer.iterations) == 6
+
+
+def test_saved_generator_reproduces_images(tmp_path):
+    gan = small_gan()
+    z = np.random.default_rng(0).standard_normal((5, 16)).astype("float32")
+    path = io.save_model(gan.generator, tmp_path / "generator.keras")
+    loaded = keras.models.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(gan.generator.predict(z, verbose=0), loaded.predict(z, verbose=0))
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_bad_construction_gets_clear_errors():
+    g = models.build_mlp_generator(16, (28, 28, 1))
+    d = models.build_mlp_discriminator((32, 32, 1))
+    with pytest.raises(ValueError, match="expects"):
+        GAN(g, d)
+    with pytest.raises(TypeError, match="keras.Model"):
+        GAN("generator", d)
+    with pytest.raises(ValueError, match="d_steps"):
+        GAN(g, models.build_mlp_discriminator((28, 28, 1)), d_steps=0)
+    gan = GAN(g, models.build_mlp_discriminator((28, 28, 1)))
+    opt = gans.make_optimizer()
+    with pytest.raises(ValueError, match="separate"):
+        gan.compile(opt, opt)
+    with pytest.raises(ValueError, match="unknown loss"):
+        gan.compile(loss="best")
+    with pytest.raises(ValueError, match="latent vectors"):
+        gan.generate(np.zeros((3, 7)))
+
+
+@pytest.mark.learning
+def test_gan_learns_a_1d_gaussian():
+    """On fixed seeds the generated mean and std land within 0.25 of N(4, 1.25^2)."""
+    keras.utils.set_random_seed(0)
+    x = data.gaussian_1d(8192, mean=4.0, std=1.25, seed=0)
+    gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
+    gan.compile(gans.make_optimizer(2e-4), gans.make_optimizer(2e-4))
+    before = gan.generate(10000)
+    gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=80, verbose=0, shuffle=False)
+    samples = gan.generate(10000)
+    assert abs(before.mean() - 4.0) > 1.0  # it did not start there
+    assert abs(samples.mean() - 4.0) < 0.25, samples.mean()
+    assert abs(samples.std() - 1.25) < 0.25, samples.std()
