@@ -16,8 +16,13 @@ OFFLINE_ENV = "GAN_KERAS_OFFLINE"
 CACHE_ENV = "GAN_KERAS_CACHE"
 
 # Where the course lives online; the Colab badges and the notebooks' setup cell use it.
+# The one place naming the repository: `gan-keras/gan_keras` is a placeholder until the
+# course has a public remote. REPOSITORY_REF pins the release the notebooks install and
+# open in Colab: the git tag "v" + gan_keras.__version__ (a test keeps the two equal).
+# After changing either, re-apply the setup cell and badges:
+# `python tools/nbtool.py refresh notebooks/*.ipynb`.
 REPOSITORY = "gan-keras/gan_keras"
-REPOSITORY_REF = "main"
+REPOSITORY_REF = "v0.1.0"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

@@ -1,8 +1,101 @@
-"""What the first cell of every chapter calls: versions, GPU check and the fast-mode switch."""
+"""What the first cell of every chapter calls, and the instructor's solutions notebooks.
+
+- :func:`setup`: check TensorFlow and Keras, say whether a GPU is present and what that
+  means for run times, and return the fast-mode flag (``FAST`` in every notebook).
+- :func:`solutions_notebook` / :func:`student_notebook`: the two versions of a chapter made
+  from its one stored source (``python -m gan_keras notebooks solutions|student``).
+"""
 
 from __future__ import annotations
 
+import ast
+import builtins
+import copy
+import importlib
+import inspect
+import json
+import types
+from pathlib import Path
+
 from gan_keras import config
+
+# The versions the course is tested with (the same bounds as pyproject.toml).
+TENSORFLOW_MIN = (2, 16)
+TENSORFLOW_TESTED_BELOW = (2, 22)
+KERAS_MIN = (3, 3)
+KERAS_BELOW = (4, 0)
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = []
+    for piece in str(version).split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 2:
+        parts.append(0)
+    return tuple(parts)
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
+    """Raise RuntimeError for versions the course cannot run on; return warnings for untested ones."""
+    tf_v = _version_tuple(tensorflow_version)
+    keras_v = _version_tuple(keras_version)
+    if keras_v < (3, 0):
+        raise RuntimeError(
+            f"gan_keras needs Keras 3, found Keras {keras_version}: "
+            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
+    if keras_v < KERAS_MIN or keras_v >= KERAS_BELOW:
+        raise RuntimeError(
+            f"gan_keras needs Keras >={_dotted(KERAS_MIN)},<4, found Keras {keras_version}: "
+            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
+    if tf_v < TENSORFLOW_MIN:
+        raise RuntimeError(
+            f"gan_keras needs TensorFlow >={_dotted(TENSORFLOW_MIN)}, found {tensorflow_version}: "
+            f"pip install 'tensorflow>={_dotted(TENSORFLOW_MIN)},<{_dotted(TENSORFLOW_TESTED_BELOW)}', "
+            "then restart the kernel")
+    warnings = []
+    if tf_v >= TENSORFLOW_TESTED_BELOW:
+        warnings.append(
+            f"TensorFlow {tensorflow_version} is newer than the versions the course is tested with "
+            f"(<{_dotted(TENSORFLOW_TESTED_BELOW)}); if a cell fails, "
+            f"pip install 'tensorflow<{_dotted(TENSORFLOW_TESTED_BELOW)}' and restart.")
+    return warnings
+
+
+def _restart_needed(module) -> str | None:
+    """Return a message if pip installed another version than the one already imported."""
+    from importlib import metadata
+
+    name = module.__name__
+    try:
+        installed = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        try:
+            installed = metadata.version(f"{name}-cpu")
+        except metadata.PackageNotFoundError:
+            return None
+    if _version_tuple(installed) != _version_tuple(module.__version__):
+        return (f"{name} {installed} is installed but {module.__version__} is loaded: restart the "
+                "kernel (Colab: Runtime > Restart session) and run the notebook from the top.")
+    return None
+
+
+def gpu_message(gpus: list, fast: bool) -> str:
+    """Say which device trains and what that means for the run times."""
+    if gpus:
+        return (f"GPU: {len(gpus)} found ({gpus[0].name}); the full settings take the 'Colab GPU' "
+                "times of the README's chapter table (minutes per chapter).")
+    message = ("No GPU found: training runs on the CPU, and the full settings take the 'laptop CPU' "
+               "times of the README's chapter table (often 5-20x the GPU times). In Colab choose "
+               "Runtime > Change runtime type > T4 GPU, then run from the top.")
+    if not fast:
+        message += (" To try every cell in seconds first, set GAN_KERAS_FAST=1 (in Colab, a cell "
+                    "`%env GAN_KERAS_FAST=1` above this one) and run again.")
+    return message
 
 
 def setup(verbose: bool = True) -> bool:
@@ -10,21 +103,221 @@ def setup(verbose: bool = True) -> bool:
 
     Introduced in every notebook's setup cell.
     """
+    config.require_tensorflow_backend()
+    fast = config.fast_mode()
     import keras
     import tensorflow as tf
 
-    config.require_tensorflow_backend()
-    fast = config.fast_mode()
-    if int(keras.__version__.split(".")[0]) < 3:
-        raise RuntimeError(f"gan_keras needs Keras 3, found Keras {keras.__version__}: pip install -U keras")
+    warnings = check_versions(tf.__version__, keras.__version__)
+    for module in (tf, keras):
+        restart = _restart_needed(module)
+        if restart:
+            warnings.append(restart)
     gpus = tf.config.list_physical_devices("GPU")
     if verbose:
-        print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, gan_keras set up.")
-        if gpus:
-            print(f"GPU: {len(gpus)} found ({gpus[0].name}); the full runs take minutes.")
-        else:
-            print("No GPU found: training runs on the CPU. The full settings take several times "
-                  "longer than on a Colab GPU (Runtime > Change runtime type > GPU); fast mode "
-                  "(GAN_KERAS_FAST=1) runs every cell in seconds with tiny settings.")
+        from gan_keras import __version__
+
+        print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, gan_keras {__version__}: set up.")
+        for warning in warnings:
+            print(f"Warning: {warning}")
+        print(gpu_message(gpus, fast))
         print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
     return fast
+
+
+# ----------------------------------------------------------------------------------------
+# Solutions and student versions of a chapter, from its one stored source.
+
+SOLUTION_TAG = "solution"
+
+
+def _cells(nb: dict) -> list[dict]:
+    return nb.get("cells", [])
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def read_notebook(path) -> dict:
+    """Read an .ipynb file as a JSON dict, explaining what is wrong if it is not a notebook."""
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        raise ValueError(f"expected a notebook file ending in .ipynb, got {str(path)!r}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {path}")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path} is not valid notebook JSON: {exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"{path} has no list of cells; expected a Jupyter notebook (nbformat 4)")
+    return nb
+
+
+def strip_outputs(nb: dict) -> dict:
+    """Remove outputs, execution counts and execution metadata in place; return the notebook."""
+    for cell in _cells(nb):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cell.get("metadata", {}).pop("execution", None)
+    nb.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def exercise_id(cell: dict) -> str | None:
+    """Return the exercise id ("2.1") of an exercise stub cell, or None for any other cell."""
+    meta = cell.get("metadata", {})
+    if cell.get("cell_type") != "code" or "exercise" not in meta.get("tags", []):
+        return None
+    return str(meta.get("gan_keras", {}).get("exercise") or "") or None
+
+
+def defined_name(source: str) -> str | None:
+    """Return the name of the first top-level function or class a cell defines."""
+    try:
+        tree = ast.parse(_ipython_free(source))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return node.name
+    return None
+
+
+def _ipython_free(source: str) -> str:
+    # Magics and shell lines are not Python; blank them so that ast can parse the rest.
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def _code_objects(obj):
+    if isinstance(obj, types.FunctionType):
+        yield from _walk_code(obj.__code__)
+    elif isinstance(obj, type):
+        for value in vars(obj).values():
+            value = getattr(value, "__func__", value)
+            if isinstance(value, property):
+                value = value.fget
+            if isinstance(value, types.FunctionType):
+                yield from _walk_code(value.__code__)
+
+
+def _walk_code(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _walk_code(const)
+
+
+def reference_source(reference, name: str | None = None) -> str:
+    """Return runnable source of a package reference: the globals it needs, then its code.
+
+    ``reference`` is ``"module:function"`` (as in ``checks.REGISTRY``) or the object; ``name``
+    renames the definition to the stub's name when the two differ.
+    """
+    if isinstance(reference, str):
+        module_name, _, attr = reference.partition(":")
+        if not attr:
+            raise ValueError(f"expected a reference 'module:function', got {reference!r}")
+        obj = getattr(importlib.import_module(module_name), attr)
+    else:
+        obj = reference
+    obj = inspect.unwrap(obj)
+    module = importlib.import_module(obj.__module__)
+    source = inspect.getsource(obj)
+    lines = source.splitlines()
+    # Drop decorators: the notebook's definition is the plain function or class.
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "class ", "async def ")))
+    source = "\n".join(lines[start:])
+    own = obj.__name__
+    if name and name != own:
+        source = source.replace(f"def {own}(", f"def {name}(", 1).replace(f"class {own}", f"class {name}", 1)
+    # The module globals the code uses: names in its bytecode, plus names evaluated when the
+    # definition runs (annotations, default values, base classes).
+    used = {n for code in _code_objects(obj) for n in code.co_names}
+    used |= {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+    needed = sorted(n for n in used if n in vars(module) and n not in (own, name)
+                    and not hasattr(builtins, n))
+    header = f"# Solution: the package's reference, {obj.__module__}.{own}"
+    import_lines = []
+    helpers = []
+    for n in needed:
+        value = vars(module)[n]
+        if isinstance(value, types.ModuleType):
+            parent, _, last = value.__name__.rpartition(".")
+            if value.__name__ == n:
+                import_lines.append(f"import {n}")
+            elif parent and last == n:
+                import_lines.append(f"from {parent} import {n}")
+            else:
+                import_lines.append(f"import {value.__name__} as {n}")
+        else:
+            helpers.append(n)
+    if helpers:
+        import_lines.append(f"from {obj.__module__} import {', '.join(helpers)}")
+    imports = "\n".join(import_lines) + "\n\n" if import_lines else ""
+    return f"{header}\n{imports}{source}\n"
+
+
+def solution_cell(cell: dict) -> dict:
+    """Return a copy of an exercise stub cell whose body is the package's reference."""
+    from gan_keras.checks import REGISTRY
+
+    ex_id = exercise_id(cell)
+    if ex_id is None:
+        raise ValueError("expected an exercise cell (tagged 'exercise' with metadata gan_keras.exercise)")
+    if ex_id not in REGISTRY:
+        raise ValueError(f"exercise {ex_id} is not registered in gan_keras.checks.REGISTRY "
+                         f"(known: {', '.join(sorted(REGISTRY)) or 'none'})")
+    reference = REGISTRY[ex_id].reference
+    if reference is None:
+        raise ValueError(f"exercise {ex_id} names no reference in its @exercise(...) decorator")
+    name = defined_name(_source(cell))
+    solved = copy.deepcopy(cell)
+    solved["source"] = reference_source(reference, name)
+    solved["metadata"]["tags"] = [t for t in solved["metadata"].get("tags", []) if t != "exercise"] + [SOLUTION_TAG]
+    return solved
+
+
+def solutions_notebook(nb: dict) -> dict:
+    """Return the solutions version of a chapter: every exercise stub filled with the reference."""
+    solved = strip_outputs(copy.deepcopy(nb))
+    solved["cells"] = [solution_cell(c) if exercise_id(c) else c for c in _cells(solved)]
+    if solved["cells"] and solved["cells"][0].get("cell_type") == "markdown":
+        first = solved["cells"][0]
+        first["source"] = _source(first) + (
+            "\n\n> **Solutions version** (for instructors): the exercise cells hold the package's "
+            "reference. Made by `python -m gan_keras notebooks solutions`; do not edit, edit the "
+            "chapter in `notebooks/` instead.")
+    return solved
+
+
+def student_notebook(nb: dict) -> dict:
+    """Return the student version of a chapter: the stored notebook, without outputs."""
+    return strip_outputs(copy.deepcopy(nb))
+
+
+def write_versions(notebooks, out_dir, kind: str) -> list[Path]:
+    """Write the solutions or student version of each notebook into ``out_dir``; return the paths."""
+    from gan_keras import io
+
+    makers = {"solutions": solutions_notebook, "student": student_notebook}
+    if kind not in makers:
+        raise ValueError(f"expected kind 'solutions' or 'student', got {kind!r}")
+    paths = [Path(p) for p in notebooks]
+    if not paths:
+        raise FileNotFoundError("no notebooks given (and none found in notebooks/)")
+    out_dir = Path(out_dir)
+    written = []
+    for path in paths:
+        nb = makers[kind](read_notebook(path))
+        target = out_dir / path.name
+        if target.resolve() == path.resolve():
+            raise ValueError(f"refusing to overwrite the source notebook {path}; choose another --out")
+        text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        io.write_text(target, text)
+        written.append(target)
+    return written
