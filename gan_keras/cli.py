@@ -96,6 +96,32 @@ def _run_models(args) -> int:
     return 0
 
 
+def _add_notebooks(sub) -> None:
+    p = sub.add_parser(
+        "notebooks", help="write the solutions or the student version of the chapter notebooks",
+        description="From each stored chapter notebook (the one source), write its solutions "
+                    "version (every exercise stub replaced by the package's reference that its "
+                    "check accepts) or its student version (the stored notebook, without outputs).",
+    )
+    p.add_argument("version", choices=["solutions", "student"], help="which version to write")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="chapter notebooks (default: notebooks/*.ipynb)")
+    p.add_argument("--out", help="output folder (default: build/solutions or build/student)")
+    p.set_defaults(func=_run_notebooks)
+
+
+def _run_notebooks(args) -> int:
+    from pathlib import Path
+
+    from gan_keras import notebook
+
+    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
+    written = notebook.write_versions(paths, args.out or f"build/{args.version}", args.version)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every command."""
     parser = _Parser(
@@ -105,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_models(sub)
+    _add_notebooks(sub)
     return parser
 
 
