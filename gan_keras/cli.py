@@ -122,6 +122,105 @@ def _run_notebooks(args) -> int:
     return 0
 
 
+def _add_pretrained_options(p, steps: str, size: str) -> None:
+    p.add_argument("--out", required=True, help="the PNG file to write")
+    p.add_argument("--steps", type=positive_int, help=steps)
+    p.add_argument("--size", type=positive_int, help=size)
+    p.add_argument("--weights", default="imagenet",
+                   help="imagenet (downloaded once into ~/.keras/models), none (a random network) "
+                        "or a weights file (default: imagenet, random when offline)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of a random network (default: 0)")
+    p.add_argument("--fast", action="store_true", help="fast mode: a small picture and few steps")
+    p.add_argument("--offline", action="store_true", help="never try to download weights or pictures")
+
+
+_PICTURE_HELP = ("a path, an http(s) URL or a sample that needs no download: "
+                 "grace_hopper, china, flower, waves, mosaic")
+
+
+def _add_dream(sub) -> None:
+    from gan_keras import dream
+
+    p = sub.add_parser(
+        "dream", help="DeepDream a picture with InceptionV3",
+        description="Change a picture by gradient ascent so that chosen InceptionV3 layers fire "
+                    "harder, over several octaves, and write it as a PNG.",
+    )
+    p.add_argument("image", metavar="IMAGE", help=_PICTURE_HELP)
+    _add_pretrained_options(p, "gradient-ascent steps per octave (default: 20; fast: 5)",
+                            "longer side of the picture in pixels (default: 400; fast: 150)")
+    default_layers = ",".join(f"{k}={v:g}" for k, v in dream.DEFAULT_LAYERS.items())
+    p.add_argument("--layers", help=f"layers and their weights, name=weight,... (default: {default_layers})")
+    p.add_argument("--octaves", type=positive_int, help="number of scales (default: 3; fast: 2)")
+    p.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves (default: 1.4)")
+    p.add_argument("--step-size", type=float, default=0.01, help="gradient-ascent step (default: 0.01)")
+    p.add_argument("--max-loss", type=float, default=15.0,
+                   help="stop an octave once its loss exceeds this (default: 15; 0 for never)")
+    p.set_defaults(func=_run_dream)
+
+
+def _run_dream(args) -> int:
+    from gan_keras import config, dream, images
+
+    image = images.load_image(args.image, max_size=args.size or config.fast_or_full(150, 400))
+    model = dream.build_dream_model(args.layers, weights=args.weights, seed=args.seed)
+    print(f"DeepDream on a {image.shape[0]}x{image.shape[1]} picture, InceptionV3 weights: "
+          f"{model.weights_used}, layers: {', '.join(f'{k}={v:g}' for k, v in model.layer_weights.items())}")
+    result = dream.deep_dream(
+        image, model, steps=args.steps or config.fast_or_full(5, 20),
+        num_octaves=args.octaves or config.fast_or_full(2, 3), octave_scale=args.octave_scale,
+        step_size=args.step_size, max_loss=args.max_loss or None, progress=1,
+    )
+    path = images.save_image(result.image, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def _add_style(sub) -> None:
+    from gan_keras import style
+
+    p = sub.add_parser(
+        "style", help="paint a content picture in the style of another (Gatys et al.)",
+        description="Neural style transfer with VGG19: optimise the picture so that its deep "
+                    "features match CONTENT and its Gram matrices match STYLE; write it as a PNG "
+                    "of the content picture's size.",
+    )
+    p.add_argument("content", metavar="CONTENT", help=f"the content picture: {_PICTURE_HELP}")
+    p.add_argument("style", metavar="STYLE", help="the style picture (same forms as CONTENT)")
+    _add_pretrained_options(p, "optimisation steps (default: 200; fast: 20)",
+                            "longer side of the content picture in pixels (default: 400; fast: 128)")
+    default_layers = ",".join(style.DEFAULT_STYLE_LAYERS)
+    p.add_argument("--layers", help=f"style layers and weights, name=weight,... (default: {default_layers})")
+    p.add_argument("--content-layer", default=style.DEFAULT_CONTENT_LAYER,
+                   help=f"the content layer (default: {style.DEFAULT_CONTENT_LAYER})")
+    p.add_argument("--content-weight", type=float, default=1.0, help="weight of the content loss (default: 1)")
+    p.add_argument("--style-weight", type=float, default=1e4, help="weight of the style loss (default: 1e4)")
+    p.add_argument("--tv-weight", type=float, default=style.StyleWeights.tv_weight,
+                   help=f"weight of the total variation loss (default: {style.StyleWeights.tv_weight:g})")
+    p.add_argument("--learning-rate", type=float, default=style.DEFAULT_LEARNING_RATE,
+                   help=f"Adam's step in pixel units of 0..255 (default: {style.DEFAULT_LEARNING_RATE:g})")
+    p.set_defaults(func=_run_style)
+
+
+def _run_style(args) -> int:
+    from gan_keras import config, images, style
+
+    content = images.load_image(args.content, max_size=args.size or config.fast_or_full(128, 400))
+    style_image = images.load_image(args.style, max_size=max(content.shape[:2]))
+    model = style.build_feature_extractor(args.layers, args.content_layer, weights=args.weights, seed=args.seed)
+    print(f"style transfer on a {content.shape[0]}x{content.shape[1]} picture, VGG19 weights: "
+          f"{model.weights_used}, content layer: {model.content_layer}, style layers: "
+          f"{', '.join(model.style_layers)}")
+    result = style.transfer_style(
+        content, style_image, model, steps=args.steps or config.fast_or_full(20, 200),
+        learning_rate=args.learning_rate, content_weight=args.content_weight,
+        style_weight=args.style_weight, tv_weight=args.tv_weight, progress=1,
+    )
+    path = images.save_image(result.image, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every command."""
     parser = _Parser(
