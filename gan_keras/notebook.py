@@ -89,7 +89,7 @@ def gpu_message(gpus: list, fast: bool) -> str:
     if gpus:
         return (f"GPU: {len(gpus)} found ({gpus[0].name}); the full settings take the 'Colab GPU' "
                 "times of the README's chapter table (minutes per chapter).")
-    message = ("No GPU found: training runs on the CPU, and the full settings take the 'laptop CPU' "
+    message = ("No GPU found: training runs on the CPU, and the full settings take the 'Laptop CPU' "
                "times of the README's chapter table (often 5-20x the GPU times). In Colab choose "
                "Runtime > Change runtime type > T4 GPU, then run from the top.")
     if not fast:

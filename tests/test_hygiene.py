@@ -206,7 +206,8 @@ def test_checker_fails_on_each_kind_of_mistake(tmp_path, change, expected):
 
 def test_checker_reads_links_and_titles_outside_code():
     text = ("# Title\n\n```bash\n# a comment, not a title\n[x](missing.md)\n```\n\n"
-            "Setext title\n============\n\n`[y](inline.md)` [z](real.md) <img src=\"pic.png\">\n")
+            "Setext title\n============\n\n`[y](inline.md)` [z](real.md) <img src=\"pic.png\">\n"
+            "$$\n\\mathbb{E}[\\log D](x)\n$$ and $D \\in [0, 1](x)$ are math, costs 5$ are not.\n")
     assert nbtool.h1_titles(text) == ["Title", "Setext title"]
     assert nbtool.links(text) == ["real.md", "pic.png"]
 
@@ -242,7 +243,7 @@ def test_version_check_explains_what_to_install():
 
 def test_gpu_message_says_what_no_gpu_means():
     message = notebook.gpu_message([], fast=False)
-    assert "No GPU" in message and "laptop CPU" in message and "GAN_KERAS_FAST=1" in message
+    assert "No GPU" in message and "Laptop CPU" in message and "GAN_KERAS_FAST=1" in message
     assert "GAN_KERAS_FAST=1" not in notebook.gpu_message([], fast=True)
 
 

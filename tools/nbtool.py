@@ -109,6 +109,7 @@ _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\
 _HTML_LINK = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.S | re.M)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
+_MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$(?!\s)[^$\n]+?(?<![\s\\])\$", re.S)
 
 
 def _text(cell) -> str:
@@ -117,8 +118,8 @@ def _text(cell) -> str:
 
 
 def prose(markdown: str) -> str:
-    """Return markdown without fenced code blocks and inline code (where links and headings are not)."""
-    return _INLINE_CODE.sub("", _FENCE.sub("", markdown))
+    """Return markdown without code blocks, inline code and LaTeX math (where links and headings are not)."""
+    return _MATH.sub("", _INLINE_CODE.sub("", _FENCE.sub("", markdown)))
 
 
 def links(markdown: str) -> list[str]:
