@@ -4,6 +4,7 @@ A student swaps a generator without touching a ``train_step``: any generator map
 ``(batch, latent_dim)`` to images and any discriminator mapping images to one logit fits.
 """
 
+from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
 from gan_keras.models.mlp import (
     build_mlp_discriminator,
@@ -13,6 +14,8 @@ from gan_keras.models.mlp import (
 )
 
 __all__ = [
+    "build_conditional_discriminator",
+    "build_conditional_generator",
     "build_dcgan_discriminator",
     "build_dcgan_generator",
     "build_mlp_discriminator",

@@ -1,0 +1,155 @@
+"""The conditional GAN trainer: ``GAN`` whose two players also see the class label.
+
+``fit`` gets ``(real_images, labels)`` batches. The discriminator learns to accept a real
+image *with its own label* and to reject a generated image with the label it was asked
+for; the generator learns to make images that pass as the requested class. Same idiom and
+metric names as :class:`gan_keras.gans.GAN` (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from gan_keras import gans
+from gan_keras.gans import model_input_shape, model_output_shape, split_batch
+
+
+def _two_inputs(model, name: str, first: str) -> None:
+    inputs = model.inputs if isinstance(model.inputs, (list, tuple)) else [model.inputs]
+    if len(inputs) != 2:
+        raise ValueError(
+            f"a conditional {name} takes two inputs [{first}, labels], got {len(inputs)} input(s): "
+            f"build it with gan_keras.models.build_conditional_{name}"
+        )
+
+
+class ConditionalGAN(gans.GAN):
+    """A generator ``[z, labels] -> images`` and a discriminator ``[images, labels] -> logit``.
+
+    ``num_classes`` is read from nothing: pass it (10 for digits). Labels are int class
+    indices. Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+
+    def __init__(self, generator, discriminator, num_classes: int = 10, d_steps: int = 1,
+                 seed: int | None = None, **kwargs):
+        for model, name, first in ((generator, "generator", "z"), (discriminator, "discriminator", "images")):
+            gans.check_model(model, name)
+            _two_inputs(model, name, first)
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+        super().__init__(generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
+        self.num_classes = int(num_classes)
+        if model_output_shape(generator) != model_input_shape(discriminator, 0):
+            raise ValueError("the generator's images do not fit the discriminator's first input")
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss: str = "non_saturating",
+                gradient_penalty_weight: float | None = None, **kwargs):
+        """Set the two optimizers and the loss (every loss of ``GAN`` except the gradient penalty)."""
+        super().compile(d_optimizer, g_optimizer, loss=loss,
+                        gradient_penalty_weight=gradient_penalty_weight, **kwargs)
+        if self.gradient_penalty_weight:
+            if gradient_penalty_weight is None:  # wasserstein defaults to GP; not offered here
+                raise ValueError("ConditionalGAN has no gradient penalty: use loss='non_saturating', "
+                                 "'least_squares' or 'hinge', or pass gradient_penalty_weight=0")
+            raise ValueError(f"ConditionalGAN has no gradient penalty, got gradient_penalty_weight="
+                             f"{gradient_penalty_weight}")
+
+    # ----------------------------------------------------------------------------------
+    def call(self, inputs, training=False):
+        z, labels = inputs
+        return self.generator([z, labels], training=training)
+
+    def sample_labels(self, batch_size):
+        """Draw ``batch_size`` class labels uniformly with the model's seed generator."""
+        u = keras.random.uniform((batch_size,), 0.0, float(self.num_classes), seed=self.seed_generator)
+        return ops.minimum(ops.cast(ops.floor(u), "int32"), self.num_classes - 1)
+
+    def check_labels(self, labels, count: int | None = None) -> np.ndarray:
+        """Return labels as int32 after checking they are class indices (and their count)."""
+        labels = np.asarray(labels)
+        if labels.dtype.kind not in "iu":
+            raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
+        if labels.ndim != 1:
+            raise ValueError(f"labels must have shape (n,), got {labels.shape}")
+        if count is not None and len(labels) != count:
+            raise ValueError(f"got {count} latent vectors but {len(labels)} labels")
+        if len(labels) and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(f"labels must lie in 0..{self.num_classes - 1}, got "
+                             f"{labels.min()}..{labels.max()}")
+        return labels.astype(np.int32)
+
+    def generate(self, labels, z=None, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+        """Return images of the requested classes as NumPy (fixed noise from ``seed`` unless ``z``)."""
+        labels = self.check_labels(np.atleast_1d(labels))
+        if z is None:
+            z = np.random.default_rng(seed).standard_normal((len(labels), self.latent_dim)).astype("float32")
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"latent vectors must have shape (n, {self.latent_dim}), got {z.shape}")
+        labels = self.check_labels(labels, count=len(z))
+        return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
+
+    # ----------------------------------------------------------------------------------
+    def d_step(self, real_images, labels):
+        """Update the discriminator once; return ``(d_loss, real_logits, fake_logits)``."""
+        batch_size = ops.shape(real_images)[0]
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([z, fake_labels], training=True)
+            real_logits = self.discriminator([real_images, labels], training=True)
+            fake_logits = self.discriminator([fake_images, fake_labels], training=True)
+            d_loss = self.d_loss_fn(real_logits, fake_logits)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        return d_loss, real_logits, fake_logits
+
+    def g_step(self, batch_size):
+        """Update the generator once (the discriminator's weights stay fixed); return ``g_loss``."""
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([z, fake_labels], training=True)
+            fake_logits = self.discriminator([fake_images, fake_labels], training=True)
+            g_loss = self.g_loss_fn(fake_logits)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        return g_loss
+
+    def train_step(self, data):
+        real_images, labels = split_batch(data)
+        if labels is None:
+            raise ValueError("ConditionalGAN.fit needs (images, labels) batches: "
+                             "make the dataset with data.make_dataset(images, labels)")
+        labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        batch_size = ops.shape(real_images)[0]
+        # Train the discriminator: real images with their labels -> 1, fakes with requested labels -> 0
+        for _ in range(self.d_steps):
+            d_loss, real_logits, fake_logits = self.d_step(real_images, labels)
+        # Train the generator (the discriminator's weights stay fixed)
+        g_loss = self.g_step(batch_size)
+        # Update the trackers
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(self.probability(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(self.probability(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def class_inputs(num_classes: int = 10, per_class: int = 10, latent_dim: int = 64, seed: int = 1234,
+                 shared_noise: bool = False):
+    """Return ``[z, labels]`` for a class grid: row ``r`` holds ``per_class`` samples of class ``r``.
+
+    With ``shared_noise=True`` column ``c`` uses the same ``z`` in every row (style kept,
+    class changed). Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+    rng = np.random.default_rng(seed)
+    if shared_noise:
+        z = np.tile(rng.standard_normal((per_class, latent_dim)), (num_classes, 1))
+    else:
+        z = rng.standard_normal((num_classes * per_class, latent_dim))
+    labels = np.repeat(np.arange(num_classes), per_class).astype(np.int32)
+    return [z.astype("float32"), labels]
