@@ -96,6 +96,34 @@ def _run_models(args) -> int:
     return 0
 
 
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser(
+        "evaluate", help="measure a trained generator (Frechet, KID, score, precision/recall, Parzen)",
+        description="Load RUN_FOLDER/generator.keras (safe mode), sample it, print every metric "
+                    "against held-out real images and write them to RUN_FOLDER/evaluation.json.",
+    )
+    p.add_argument("run_folder", metavar="RUN_FOLDER", help="a folder written by `train`")
+    p.add_argument("--data", help="real images to compare with (default: the run's data)")
+    p.add_argument("--num-samples", type=positive_int, help="generated samples (default: 500 fast, 5000 full)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
+    p.add_argument("--fast", action="store_true", help="fast mode: fewer samples, faster classifier")
+    p.add_argument("--offline", action="store_true", help="never try to download data")
+    p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate(args) -> int:
+    from gan_keras import evaluation
+
+    result = evaluation.evaluate_run(args.run_folder, data_name=args.data, num_samples=args.num_samples,
+                                     seed=args.seed)
+    name = result.get("model") or "generator"
+    print(evaluation.format_table({name: result}))
+    print(f"({result['num_samples']} samples against {result['num_test_images']} test images of "
+          f"{result['data']}; classifier test accuracy {result['classifier_test_accuracy']:.3f})")
+    print(f"wrote {args.run_folder.rstrip('/')}/{evaluation.EVALUATION_FILE}")
+    return 0
+
+
 def _add_notebooks(sub) -> None:
     p = sub.add_parser(
         "notebooks", help="write the solutions or the student version of the chapter notebooks",
@@ -230,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_models(sub)
+    _add_evaluate(sub)
     _add_notebooks(sub)
     return parser
 

@@ -227,3 +227,27 @@ def class_grid(images, num_classes: int = 10) -> np.ndarray:
 
 
 __all__ += ["interpolate_latents", "plot_interpolation", "class_grid"]
+
+
+# Chapter 07: latent spaces.
+def plot_latent_scatter(z, labels=None, title: str = "Test images in the 2-D latent space") -> Figure:
+    """Return a scatter plot of 2-D latent codes, coloured by label when labels are given."""
+    z = np.asarray(z, dtype=np.float32)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"z must have shape (N, 2) for a 2-D map, got {z.shape}")
+    fig = Figure(figsize=(5, 4.5))
+    ax = fig.add_subplot()
+    if labels is None:
+        ax.scatter(z[:, 0], z[:, 1], s=6, alpha=0.7)
+    else:
+        points = ax.scatter(z[:, 0], z[:, 1], c=np.asarray(labels), cmap="tab10", s=6, alpha=0.8,
+                            vmin=-0.5, vmax=9.5)
+        fig.colorbar(points, ax=ax, ticks=range(10), label="label")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_latent_scatter"]

@@ -9,6 +9,7 @@ Under pytest, see ``README.md`` ("Checking your exercises").
 from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require
 from gan_keras.checks.ch01 import check_optimal_discriminator
 from gan_keras.checks.ch02 import check_discriminator_loss, check_generator_loss
+from gan_keras.checks.ch07 import check_kl_loss, check_reparameterize
 from gan_keras.checks.ch05 import check_dream_loss, check_gradient_ascent_update
 from gan_keras.checks.ch06 import check_content_loss, check_gram_matrix, check_style_loss
 
@@ -19,6 +20,8 @@ __all__ = [
     "check_discriminator_loss",
     "check_dream_loss",
     "check_generator_loss",
+    "check_kl_loss",
+    "check_reparameterize",
     "check_gradient_ascent_update",
     "check_gram_matrix",
     "check_optimal_discriminator",

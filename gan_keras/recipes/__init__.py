@@ -14,6 +14,7 @@ from gan_keras.recipes.common import RunResult, TrainConfig
 # model name -> module holding its recipe (imported only when used)
 REGISTRY = {
     "gan": "gan_keras.recipes.gan",
+    "vae": "gan_keras.recipes.vae",
     "dcgan": "gan_keras.recipes.dcgan",
     "cgan": "gan_keras.recipes.cgan",
 }

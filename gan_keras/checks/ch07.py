@@ -1,0 +1,79 @@
+"""Exercise checks of chapter 07 (VAE against GAN): the reparameterisation trick and the KL term."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gan_keras.checks._core import call, close, exercise, explain, scalar, to_numpy
+
+# Three examples of a 3-d latent space: the batch size differs from 2 so that "summed over
+# the batch" and "missing 1/2" give different numbers.
+MEAN = np.array([[0.5, -1.0, 0.0], [2.0, 0.3, -0.4], [-0.8, 1.1, 0.6]], dtype=np.float32)
+LOG_VAR = np.array([[0.0, -2.0, 1.0], [-0.5, 0.7, -1.2], [0.4, -0.3, 0.2]], dtype=np.float32)
+EPSILON = np.array([[1.0, -0.5, 2.0], [0.3, -1.5, 0.8], [-1.2, 0.4, 0.9]], dtype=np.float32)
+
+
+def _tensor(x):
+    import keras
+
+    return keras.ops.convert_to_tensor(x)
+
+
+@exercise("7.1", "the reparameterisation trick", reference="gan_keras.models.vae:reparameterize")
+def check_reparameterize(fn):
+    """Check ``fn(mean, log_var, epsilon)`` returns ``mean + exp(log_var / 2) * epsilon``."""
+    got = to_numpy(call(fn, _tensor(MEAN), _tensor(LOG_VAR), _tensor(EPSILON)), "your z")
+    std = np.exp(0.5 * LOG_VAR.astype(np.float64))
+    expected = MEAN + std * EPSILON
+    explain(got.shape == expected.shape,
+            f"z should have the shape of mean, {expected.shape}, got {got.shape}: one sample per row.")
+    if close(got, MEAN + np.exp(LOG_VAR) * EPSILON):
+        explain(False, "you scaled epsilon by exp(log_var), the variance. A N(0, 1) sample is "
+                       "scaled by the standard deviation: sigma = exp(log_var / 2).")
+    if close(got, MEAN + LOG_VAR * EPSILON):
+        explain(False, "log_var is the logarithm of the variance, not a standard deviation: "
+                       "sigma = exp(log_var / 2).")
+    if close(got, MEAN + np.sqrt(np.abs(LOG_VAR)) * EPSILON):
+        explain(False, "the square root of log_var is not sigma: undo the log first, "
+                       "sigma = exp(log_var / 2).")
+    if close(got, MEAN):
+        explain(False, "z equals the mean: the noise is missing. Without epsilon the encoder "
+                       "is a plain autoencoder and the prior cannot be sampled.")
+    if close(got, std * EPSILON):
+        explain(False, "the mean is missing: z = mean + sigma * epsilon.")
+    explain(close(got, expected),
+            "expected z = mean + exp(log_var / 2) * epsilon, so that z ~ N(mean, exp(log_var)) "
+            "while the randomness stays in epsilon and gradients reach mean and log_var.")
+
+
+def _kl(mean, log_var):
+    mean, log_var = mean.astype(np.float64), log_var.astype(np.float64)
+    return -0.5 * (1 + log_var - mean ** 2 - np.exp(log_var))
+
+
+@exercise("7.2", "the KL term of the VAE loss", reference="gan_keras.vae:kl_loss")
+def check_kl_loss(fn):
+    """Check ``fn(z_mean, z_log_var)`` returns the closed-form KL to N(0, I), summed over dims, batch mean."""
+    got = scalar(call(fn, _tensor(MEAN), _tensor(LOG_VAR)), "the KL term")
+    per_dim = _kl(MEAN, LOG_VAR)
+    expected = float(per_dim.sum(axis=1).mean())
+    explain(np.isfinite(got), f"the KL term is {got}: not a finite number.")
+    if close(got, -expected):
+        explain(False, "the sign is flipped: a KL divergence is never negative. "
+                       "KL = -1/2 sum(1 + log_var - mean^2 - exp(log_var)).")
+    if close(got, float(per_dim.mean())):
+        explain(False, "you averaged over the latent dimensions: sum them (the KL of independent "
+                       "dimensions adds up), then average over the batch. Averaging shrinks the "
+                       "KL next to the reconstruction term, which is summed over pixels.")
+    if close(got, float(per_dim.sum())):
+        explain(False, "you summed over the batch too: take the mean over the batch, so that "
+                       "the loss does not grow with the batch size.")
+    if close(got, 2 * expected):
+        explain(False, "the factor 1/2 is missing: KL = -1/2 sum(1 + log_var - mean^2 - exp(log_var)).")
+    with_std = -0.5 * (1 + LOG_VAR - MEAN ** 2 - np.exp(0.5 * LOG_VAR))
+    if close(got, float(with_std.sum(axis=1).mean())):
+        explain(False, "exp(log_var) is the variance; you used exp(log_var / 2), the standard "
+                       "deviation.")
+    explain(close(got, expected),
+            f"expected {expected:.5f} = mean over the batch of -1/2 sum(1 + log_var - mean^2 - "
+            f"exp(log_var)), got {got:.5f}.")

@@ -1,0 +1,204 @@
+"""Evaluate a trained generator (a run folder's ``generator.keras``) with every metric of the course.
+
+    python -m gan_keras evaluate runs/vae-20260101-120000
+
+loads the generator safely (``safe_mode=True``: no arbitrary code from the file), draws
+samples from N(0, I), and measures them against held-out real images:
+
+- in the cached digit classifier's 128-d feature space: the Frechet distance, the kernel
+  distance (KID) and precision/recall with k-NN manifolds;
+- with its softmax: the classifier score (the MNIST Inception score);
+- in pixel space, as the GAN paper did: the Parzen-window log-likelihood (pixels in
+  ``[0, 1]``, the kernel width chosen on a validation half of the test split, the mean on
+  the other half with its standard error).
+
+The real images are the test split, cut in two halves with a fixed seed: ``validation``
+(for Parzen's width) and ``test`` (for everything else). The figures are printed and
+written as ``evaluation.json`` in the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from gan_keras import config, io, metrics
+from gan_keras import data as gk_data
+
+EVALUATION_FILE = "evaluation.json"
+
+# What each figure means, for the printed table and the JSON.
+DESCRIPTIONS = {
+    "frechet_distance": "Frechet distance in classifier features (lower is better, 0 = same Gaussians)",
+    "kernel_distance": "kernel distance KID, unbiased MMD^2 (lower is better, ~0 = same distribution)",
+    "classifier_score": "classifier score, MNIST Inception score (higher is better, 1..10)",
+    "precision": "precision: share of samples on the real manifold (realism)",
+    "recall": "recall: share of real images on the samples' manifold (coverage)",
+    "parzen_log_likelihood": "Parzen-window log-likelihood of test images, nats (higher; misleading)",
+}
+
+
+def real_splits(data_name: str = "mnist", seed: int = 0, limit: int | None = None):
+    """Return ``(validation, test)`` image arrays: the test split cut in two halves (fixed seed)."""
+    test = gk_data.load_images(data_name, split="test")
+    order = np.random.default_rng(seed).permutation(len(test))
+    if limit is not None:
+        order = order[: 2 * limit]
+    half = len(order) // 2
+    return test.images[order[:half]], test.images[order[half:]]
+
+
+def evaluate_samples(samples, test_images, validation_images, classifier=None, data_name: str = "mnist",
+                     k: int = 3, parzen_samples: int | None = None, sigmas=metrics.DEFAULT_SIGMAS) -> dict:
+    """Return every metric of generated ``samples`` (images in ``[-1, 1]``) against real images.
+
+    Also usable on things that are not generators (the training images themselves, a
+    blurred mean image), which is how chapter 07 shows what each number rewards.
+    Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
+    """
+    from gan_keras.classifier import get_classifier
+
+    shape = None if classifier is None else classifier.model.input_shape[1:]
+    samples = gk_data.check_images(samples, "samples", expected_shape=shape)
+    test_images = gk_data.check_images(test_images, "test_images", expected_shape=samples.shape[1:])
+    validation_images = gk_data.check_images(validation_images, "validation_images",
+                                             expected_shape=samples.shape[1:])
+    if len(samples) <= k or len(test_images) <= k:
+        raise ValueError(f"need more than k={k} samples and test images, got {len(samples)} and "
+                         f"{len(test_images)}")
+    clf = classifier if classifier is not None else get_classifier(data_name)
+    fake_features = clf.features(samples)
+    real_features = clf.features(test_images)
+    kid, kid_std = metrics.kernel_distance(real_features, fake_features,
+                                           subset_size=min(len(samples), len(test_images), 1000),
+                                           num_subsets=10, return_std=True)
+    precision, recall = metrics.precision_recall(real_features, fake_features, k=k)
+    score, score_std = metrics.classifier_score(clf.predict_proba(samples), splits=min(10, len(samples) // 10 or 1),
+                                                return_std=True)
+    kernels = samples if parzen_samples is None else samples[:parzen_samples]
+    parzen = metrics.parzen_window(gk_data.to_unit(kernels), gk_data.to_unit(validation_images),
+                                   gk_data.to_unit(test_images), sigmas=sigmas)
+    return {
+        "frechet_distance": metrics.frechet_distance(real_features, fake_features),
+        "kernel_distance": kid,
+        "kernel_distance_std": kid_std,
+        "classifier_score": score,
+        "classifier_score_std": score_std,
+        "precision": precision,
+        "recall": recall,
+        "parzen_log_likelihood": parzen["mean"],
+        "parzen_stderr": parzen["stderr"],
+        "parzen_sigma": parzen["sigma"],
+        "num_samples": len(samples),
+        "num_test_images": len(test_images),
+        "classifier_test_accuracy": clf.test_accuracy,
+        "k": k,
+    }
+
+
+def sample_generator(generator, num_samples: int, seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Return ``num_samples`` images from a generator fed N(0, I) latent vectors (fixed seed)."""
+    import keras
+
+    if not isinstance(generator, keras.Model):
+        raise TypeError(f"generator must be a keras.Model, got {type(generator).__name__}")
+    inputs = generator.inputs
+    if len(inputs) != 1 or len(inputs[0].shape) != 2:
+        raise ValueError("evaluation needs an unconditional generator taking one latent vector "
+                         f"(batch, latent_dim); this one takes {[tuple(i.shape) for i in inputs]}")
+    latent_dim = int(inputs[0].shape[-1])
+    z = np.random.default_rng(seed).standard_normal((num_samples, latent_dim)).astype("float32")
+    return generator.predict(z, batch_size=batch_size, verbose=0)
+
+
+def evaluate_generator(generator, data_name: str = "mnist", num_samples: int | None = None, seed: int = 0,
+                       classifier=None, limit: int | None = None) -> dict:
+    """Sample a generator and return every metric against the held-out real images."""
+    num_samples = num_samples or config.fast_or_full(500, 5000)
+    validation, test = real_splits(data_name, seed=seed, limit=limit)
+    samples = sample_generator(generator, num_samples, seed=seed)
+    result = evaluate_samples(samples, test, validation, classifier=classifier, data_name=data_name)
+    result.update(data=data_name, seed=seed)
+    return result
+
+
+def load_generator(run_dir):
+    """Load ``generator.keras`` from a run folder, in Keras' safe mode."""
+    import keras
+
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise FileNotFoundError(f"run folder {str(run_dir)!r} does not exist")
+    if not run_dir.is_dir():
+        raise ValueError(f"expected a run folder, got the file {str(run_dir)!r}")
+    path = run_dir / "generator.keras"
+    if not path.exists():
+        raise FileNotFoundError(f"{str(run_dir)!r} holds no generator.keras: is it a finished run folder "
+                                "(python -m gan_keras train MODEL --out FOLDER)?")
+    # safe_mode refuses to deserialise lambdas (arbitrary code) from the file.
+    return keras.models.load_model(path, safe_mode=True, compile=False)
+
+
+def evaluate_run(run_dir, data_name: str | None = None, num_samples: int | None = None, seed: int = 0,
+                 write: bool = True) -> dict:
+    """Evaluate a run folder's generator; write ``evaluation.json`` there; return the figures.
+
+    The data defaults to the one the run was trained on (``run.json``).
+    Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
+    """
+    run_dir = Path(run_dir)
+    generator = load_generator(run_dir)
+    run_info = {}
+    if (run_dir / "run.json").exists():
+        run_info = json.loads((run_dir / "run.json").read_text())
+    if data_name is None:
+        data_name = run_info.get("config", {}).get("data", "mnist")
+    result = evaluate_generator(generator, data_name, num_samples=num_samples, seed=seed)
+    result["model"] = run_info.get("config", {}).get("model")
+    result["run"] = str(run_dir)
+    if write:
+        io.write_json(run_dir / EVALUATION_FILE, result)
+    return result
+
+
+TABLE_ROWS = (("frechet_distance", "Frechet distance", "{:.2f}"),
+              ("kernel_distance", "KID", "{:.3f}"),
+              ("classifier_score", "classifier score", "{:.2f}"),
+              ("precision", "precision", "{:.3f}"),
+              ("recall", "recall", "{:.3f}"),
+              ("parzen_log_likelihood", "Parzen log-lik. (nats)", "{:.1f}"))
+
+
+def _table_rows(results: dict) -> list[tuple[str, list[str]]]:
+    rows = []
+    for key, label, fmt in TABLE_ROWS:
+        cells = []
+        for result in results.values():
+            value = result.get(key)
+            text = "-" if value is None else fmt.format(value)
+            if key == "parzen_log_likelihood" and value is not None and "parzen_stderr" in result:
+                text += " ± {:.1f}".format(result["parzen_stderr"])
+            cells.append(text)
+        rows.append((label, cells))
+    return rows
+
+
+def format_table(results: dict) -> str:
+    """Return a plain-text table of one or more evaluations given as ``{name: figures}``."""
+    names = list(results)
+    width = max(14, *(len(n) for n in names)) + 2
+    lines = ["metric".ljust(24) + "".join(n.rjust(width) for n in names)]
+    for label, cells in _table_rows(results):
+        lines.append(label.ljust(24) + "".join(c.rjust(width) for c in cells))
+    return "\n".join(lines)
+
+
+def format_markdown_table(results: dict) -> str:
+    """Return the same table as Markdown (for the course notes)."""
+    names = list(results)
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for label, cells in _table_rows(results):
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
