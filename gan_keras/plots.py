@@ -251,3 +251,44 @@ def plot_latent_scatter(z, labels=None, title: str = "Test images in the 2-D lat
 
 
 __all__ += ["plot_latent_scatter"]
+
+
+# --- chapter 10: image-to-image translation -------------------------------------------
+
+def interleave_columns(columns) -> np.ndarray:
+    """Stack image sets ``[inputs, outputs, targets, ...]`` row by row: one example per grid row."""
+    columns = [np.asarray(c, dtype=np.float32) for c in columns]
+    if not columns:
+        raise ValueError("interleave_columns needs at least one column of images")
+    shapes = {c.shape for c in columns}
+    if len(shapes) != 1:
+        raise ValueError(f"every column must hold images of one shape, got {sorted(shapes)}")
+    return np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
+
+
+def show_translations(columns, titles=None, title: str | None = None, size: float = 1.2) -> Figure:
+    """Return a figure with one example per row and one column per stage (input | output | target)."""
+    columns = [np.asarray(c, dtype=np.float32) for c in columns]
+    stacked = interleave_columns(columns)
+    rows, cols = len(columns[0]), len(columns)
+    grid = image_grid(stacked, ncols=cols, pad=1, pad_value=1.0)
+    fig = Figure(figsize=(size * cols + 0.4, size * rows + 0.6))
+    ax = fig.add_subplot()
+    ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=1,
+              interpolation="nearest")
+    cell = (grid.shape[1] + 1) / cols
+    if titles is not None:
+        if len(titles) != cols:
+            raise ValueError(f"got {len(titles)} titles for {cols} columns")
+        ax.set_xticks([cell * (i + 0.5) for i in range(cols)], list(titles))
+        ax.xaxis.tick_top()
+    else:
+        ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, pad=20 if titles is not None else 6)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["interleave_columns", "show_translations"]

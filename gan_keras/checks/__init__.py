@@ -12,8 +12,11 @@ from gan_keras.checks.ch02 import check_discriminator_loss, check_generator_loss
 from gan_keras.checks.ch07 import check_kl_loss, check_reparameterize
 from gan_keras.checks.ch05 import check_dream_loss, check_gradient_ascent_update
 from gan_keras.checks.ch06 import check_content_loss, check_gram_matrix, check_style_loss
+from gan_keras.checks.ch10 import check_cycle_loss, check_pix2pix_generator_loss
 
 __all__ = [
+    "check_cycle_loss",
+    "check_pix2pix_generator_loss",
     "REGISTRY",
     "ExerciseError",
     "check_content_loss",

@@ -6,6 +6,14 @@ A student swaps a generator without touching a ``train_step``: any generator map
 
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
+from gan_keras.models.image2image import (
+    build_disco_discriminator,
+    build_disco_generator,
+    build_patchgan_discriminator,
+    build_sr_discriminator,
+    build_sr_generator,
+    build_unet_generator,
+)
 from gan_keras.models.mlp import (
     build_mlp_discriminator,
     build_mlp_generator,
@@ -14,6 +22,12 @@ from gan_keras.models.mlp import (
 )
 
 __all__ = [
+    "build_disco_discriminator",
+    "build_disco_generator",
+    "build_patchgan_discriminator",
+    "build_sr_discriminator",
+    "build_sr_generator",
+    "build_unet_generator",
     "build_conditional_discriminator",
     "build_conditional_generator",
     "build_dcgan_discriminator",

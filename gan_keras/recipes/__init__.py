@@ -14,6 +14,9 @@ from gan_keras.recipes.common import RunResult, TrainConfig
 # model name -> module holding its recipe (imported only when used)
 REGISTRY = {
     "gan": "gan_keras.recipes.gan",
+    "pix2pix": "gan_keras.recipes.pix2pix",
+    "srgan": "gan_keras.recipes.srgan",
+    "discogan": "gan_keras.recipes.discogan",
     "vae": "gan_keras.recipes.vae",
     "dcgan": "gan_keras.recipes.dcgan",
     "cgan": "gan_keras.recipes.cgan",

@@ -1,0 +1,67 @@
+"""DiscoGAN (chapter 10): unpaired digits <-> thickened digits, two generators and two discriminators."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from gan_keras import gans, io, pairs
+from gan_keras import image2image as i2i
+from gan_keras.models import image2image as i2i_models
+from gan_keras.recipes.common import (
+    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder,
+)
+from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
+
+DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (reconstruction + adversarial)"
+
+FAST = dict(epochs=4, batch_size=32, limit=512)
+FULL = dict(epochs=30, batch_size=32, limit=None)
+LEARNING_RATE = 1e-3
+RECONSTRUCTION_WEIGHT = 10.0
+
+
+def build(image_shape=(28, 28, 1), reconstruction_weight: float = RECONSTRUCTION_WEIGHT,
+          seed: int | None = None) -> i2i.DiscoGAN:
+    """Build the chapter's DiscoGAN (uncompiled)."""
+    return i2i.DiscoGAN(
+        i2i_models.build_disco_generator(image_shape, name="generator_ab"),
+        i2i_models.build_disco_generator(image_shape, name="generator_ba"),
+        i2i_models.build_disco_discriminator(image_shape, name="discriminator_a"),
+        i2i_models.build_disco_discriminator(image_shape, name="discriminator_b"),
+        reconstruction_weight=reconstruction_weight, seed=seed,
+    )
+
+
+def translation_errors(model: i2i.DiscoGAN, data: pairs.UnpairedData) -> dict:
+    """Return the held-out errors: A -> B against the true B images, and the A -> B -> A round trip."""
+    fake_b, back = model.round_trip(data.test_a)
+    return {"test_ab_l1": i2i.mean_abs_error(data.test_b, fake_b),
+            "test_round_trip_l1": i2i.mean_abs_error(data.test_a, back)}
+
+
+def train(config: TrainConfig) -> RunResult:
+    """Train DiscoGAN and write its run folder (both generators as .keras files)."""
+    config = config.with_defaults(**defaults(FAST, FULL))
+    keras.utils.set_random_seed(config.seed)
+    domain = config.extra.get("domain", "thick")
+    data = pairs.load_unpaired(config.data, domain, limit=config.limit, seed=config.seed)
+    out_dir = run_folder(config)
+    model = build(data.domain_a.shape[1:], seed=config.seed)
+    model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
+                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"))
+    before = translation_errors(model, data)
+    callbacks = translation_callbacks(out_dir, data.test_a[:NUM_EXAMPLES], data.test_b[:NUM_EXAMPLES],
+                                      show=config.show)
+    train_ds = pairs.make_pair_dataset(data.domain_a, data.domain_b, config.batch_size, seed=config.seed,
+                                       paired=False)
+    history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
+                        verbose=fit_verbosity(config), shuffle=False)
+    summary = {"data": data.source, "domain": domain, "num_a": len(data.domain_a), "num_b": len(data.domain_b),
+               "test_ab_l1_before": before["test_ab_l1"], **translation_errors(model, data),
+               "test_ab_l1_identity": i2i.mean_abs_error(data.test_b, data.test_a),
+               "test_ab_l1_blank": i2i.mean_abs_error(data.test_b, -np.ones_like(data.test_b))}
+    files = finish_run(out_dir, config, history, None, callbacks, summary)
+    files.append(io.save_model(model.generator_ab, out_dir / "generator_ab.keras"))
+    files.append(io.save_model(model.generator_ba, out_dir / "generator_ba.keras"))
+    return RunResult(out_dir, dict(history.history), files, model, data, summary)
