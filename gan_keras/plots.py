@@ -292,3 +292,82 @@ def show_translations(columns, titles=None, title: str | None = None, size: floa
 
 
 __all__ += ["interleave_columns", "show_translations"]
+
+
+# ---------------------------------------------------------------------------------------
+# Chapters 01-02: the adversarial process in 1-D and the generator's two losses
+# ---------------------------------------------------------------------------------------
+
+def plot_adversarial_process(x, p_data, stages, titles=None, d_star=None,
+                             title: str | None = None) -> Figure:
+    """Return the original paper's figure: one panel per stage of training on 1-D data.
+
+    ``stages`` is a list of ``(p_g, d)``: the generator's density and the discriminator's
+    output ``D(x)`` on the grid ``x``. The data density is dotted, the generator's solid,
+    ``D`` dashed; ``d_star`` (a list, one per stage) adds the optimal discriminator.
+    Introduced in ``notebooks/01_gan_basics.ipynb``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    p_data = np.asarray(p_data, dtype=np.float64)
+    if x.ndim != 1 or p_data.shape != x.shape:
+        raise ValueError(f"x and p_data must be 1-D arrays of the same length, got {x.shape} and {p_data.shape}")
+    if not stages:
+        raise ValueError("stages must hold at least one (p_g, d) pair")
+    if titles is not None and len(titles) != len(stages):
+        raise ValueError(f"got {len(titles)} titles for {len(stages)} stages")
+    if d_star is not None and len(d_star) != len(stages):
+        raise ValueError(f"got {len(d_star)} optimal discriminators for {len(stages)} stages")
+    n = len(stages)
+    fig = Figure(figsize=(3.2 * n, 3.0))
+    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+    for i, (ax, (p_g, d)) in enumerate(zip(axes, stages)):
+        p_g, d = np.asarray(p_g, dtype=np.float64), np.asarray(d, dtype=np.float64)
+        if p_g.shape != x.shape or d.shape != x.shape:
+            raise ValueError(f"stage {i}: p_g and d must have the grid's shape {x.shape}, "
+                             f"got {p_g.shape} and {d.shape}")
+        ax.plot(x, p_data, linestyle=":", color="black", linewidth=2, label="data $p_{data}$")
+        ax.plot(x, p_g, linestyle="-", color="tab:green", linewidth=1.8, label="generator $p_g$")
+        ax.plot(x, d, linestyle="--", color="tab:blue", linewidth=1.5, label="discriminator $D(x)$")
+        if d_star is not None:
+            # D* is a ratio of densities: drawn only where there is mass, not in the empty tails
+            mass = p_data + p_g
+            shown = np.where(mass > 0.01 * mass.max(), np.asarray(d_star[i], dtype=np.float64), np.nan)
+            ax.plot(x, shown, linestyle="-.", color="gray",
+                    linewidth=1, label="optimal $D^*(x)$")
+        ax.axhline(0.5, color="lightgray", linewidth=0.8, zorder=0)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("x")
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=10)
+    axes[0].legend(fontsize=7, loc="upper left")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_generator_loss_gradients(d_fake, minimax_gradient, non_saturating_gradient,
+                                  title: str = "How hard each loss pushes the generator") -> Figure:
+    """Return the magnitude of each generator loss's gradient (at D's logit) against ``D(G(z))``.
+
+    Introduced in ``notebooks/02_loss_computation.ipynb``.
+    """
+    d_fake = np.asarray(d_fake, dtype=np.float64)
+    curves = {"minimax: log(1 - D(G(z)))": minimax_gradient,
+              "non-saturating: -log D(G(z))": non_saturating_gradient}
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
+    for (label, grad), color in zip(curves.items(), ("tab:red", "tab:blue")):
+        grad = np.asarray(grad, dtype=np.float64)
+        if grad.shape != d_fake.shape:
+            raise ValueError(f"gradients must have the shape of d_fake {d_fake.shape}, got {grad.shape}")
+        ax.plot(d_fake, np.abs(grad), label=label, color=color)
+    ax.set_xlabel("D(G(z))  (0: the discriminator is sure the sample is fake)")
+    ax.set_ylabel("|d loss / d logit|")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_adversarial_process", "plot_generator_loss_gradients"]

@@ -7,8 +7,13 @@ Under pytest, see ``README.md`` ("Checking your exercises").
 """
 
 from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require
-from gan_keras.checks.ch01 import check_optimal_discriminator
-from gan_keras.checks.ch02 import check_discriminator_loss, check_generator_loss
+from gan_keras.checks.ch01 import (
+    check_discriminator_backward, check_js_divergence, check_optimal_discriminator,
+)
+from gan_keras.checks.ch02 import (
+    check_discriminator_loss, check_generator_loss, check_least_squares_discriminator_loss,
+    check_value_function,
+)
 from gan_keras.checks.ch07 import check_kl_loss, check_reparameterize
 from gan_keras.checks.ch05 import check_dream_loss, check_gradient_ascent_update
 from gan_keras.checks.ch06 import check_content_loss, check_gram_matrix, check_style_loss
@@ -28,6 +33,10 @@ __all__ = [
     "check_gradient_ascent_update",
     "check_gram_matrix",
     "check_optimal_discriminator",
+    "check_discriminator_backward",
+    "check_js_divergence",
+    "check_least_squares_discriminator_loss",
+    "check_value_function",
     "check_style_loss",
     "reference_of",
     "require",

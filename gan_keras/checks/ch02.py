@@ -92,3 +92,73 @@ def check_generator_loss(fn):
     explain(close(got, expected),
             f"expected {expected:.5f} = mean(-log sigmoid(fake_logits)), got {got:.5f}. "
             "The generator is scored as if its images were real: label 1.")
+
+
+SCORES_REAL = np.array([[0.9], [0.2], [1.4], [-0.3]], dtype=np.float32)
+SCORES_FAKE = np.array([[0.1], [-0.6], [0.7], [1.2]], dtype=np.float32)
+
+
+@exercise("2.3", "the least-squares (LSGAN) discriminator loss",
+          reference="gan_keras.losses:least_squares_discriminator_loss")
+def check_least_squares_discriminator_loss(fn):
+    """Check ``fn(real_scores, fake_scores)`` returns ``E[(D(x) - 1)^2]/2 + E[D(G(z))^2]/2`` on raw scores."""
+    real, fake = SCORES_REAL.astype(np.float64), SCORES_FAKE.astype(np.float64)
+    got = scalar(call(fn, _tensor(SCORES_REAL), _tensor(SCORES_FAKE)), "the LSGAN discriminator loss")
+    expected = float(losses.least_squares_discriminator_loss(SCORES_REAL, SCORES_FAKE))
+    explain(np.isfinite(got), f"the loss is {got}: not a finite number.")
+
+    def ls(r, f, a=1.0, b=0.0, half=0.5):
+        return half * np.mean((r - a) ** 2) + half * np.mean((f - b) ** 2)
+
+    if close(got, ls(real, fake, a=0.0, b=1.0)):
+        explain(False, "the targets are swapped: real images are pulled to 1 and generated images "
+                       "to 0, so the loss is (D(x) - 1)^2 on real and D(G(z))^2 on fake.")
+    if close(got, ls(_sigmoid(real), _sigmoid(fake))):
+        explain(False, "you applied sigmoid first: LSGAN's discriminator outputs a raw score and "
+                       "the squares are taken on that score (the sigmoid is what saturates).")
+    if close(got, ls(real, fake, half=1.0)):
+        explain(False, "the factor 1/2 is missing: the course follows Mao et al. (2017), "
+                       "L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2].")
+    if close(got, 0.5 * np.sum((real - 1) ** 2) + 0.5 * np.sum(fake ** 2)):
+        explain(False, "you summed over the batch: take the mean.")
+    if close(got, 0.5 * np.mean(np.abs(real - 1)) + 0.5 * np.mean(np.abs(fake))):
+        explain(False, "these are absolute differences; least squares means squared differences.")
+    if close(got, -expected):
+        explain(False, "the sign is flipped: a squared distance to the target is minimised, so the "
+                       "loss is positive.")
+    only = [0.5 * np.mean((real - 1) ** 2), 0.5 * np.mean(fake ** 2)]
+    if any(close(got, o) for o in only):
+        explain(False, "the loss has two terms, one on real scores (target 1) and one on generated "
+                       "scores (target 0); yours has only one.")
+    explain(close(got, expected),
+            f"expected {expected:.5f} = 1/2 mean((real - 1)^2) + 1/2 mean(fake^2), got {got:.5f}.")
+
+
+@exercise("2.4", "the value of the game V(D, G)", reference="gan_keras.losses:value_function")
+def check_value_function(fn):
+    """Check ``fn(real_logits, fake_logits)`` returns ``V = mean log D(x) + mean log(1 - D(G(z)))``."""
+    real, fake = REAL_LOGITS.astype(np.float64), FAKE_LOGITS.astype(np.float64)
+    got = scalar(call(fn, _tensor(REAL_LOGITS), _tensor(FAKE_LOGITS)), "V(D, G)")
+    expected = float(losses.value_function(REAL_LOGITS, FAKE_LOGITS))
+    explain(np.isfinite(got), f"V is {got}: not a finite number. The inputs are logits: "
+                              "log D(x) = -softplus(-l), log(1 - D(x)) = -softplus(l).")
+    if close(got, -expected):
+        explain(False, "the sign is flipped: you returned the discriminator's loss. V itself is "
+                       "a sum of logs of probabilities, so it is negative (at most 0).")
+    if close(got, float(np.mean(-_softplus(-real)) + np.mean(-_softplus(-fake)))):
+        explain(False, "the second term is log(1 - D(G(z))), not log D(G(z)): the discriminator "
+                       "scores a point for every generated image it calls fake.")
+    p_real, p_fake = np.clip(real, 1e-7, 1 - 1e-7), np.clip(fake, 1e-7, 1 - 1e-7)
+    # A loose tolerance: where a logit is clipped, float32 and float64 clipping differ.
+    if close(got, float(np.mean(np.log(p_real)) + np.mean(np.log(1 - p_fake))), rtol=3e-2):
+        explain(False, "the inputs are logits, not probabilities: D = sigmoid(logit).")
+    if close(got, float(np.sum(-_softplus(-real)) + np.sum(-_softplus(fake)))):
+        explain(False, "you summed over the batch: V is an expectation, so take the mean.")
+    explain(close(got, expected),
+            f"expected V = {expected:.5f} (mean log D(x) + mean log(1 - D(G(z)))), got {got:.5f}.")
+    # At the equilibrium D = 1/2 everywhere (logit 0), V = log 1/2 + log 1/2 = -log 4.
+    zeros = np.zeros((4, 1), dtype=np.float32)
+    at_equilibrium = scalar(call(fn, _tensor(zeros), _tensor(zeros)), "V at the equilibrium")
+    explain(close(at_equilibrium, -np.log(4.0)),
+            f"with D = 1/2 everywhere (all logits 0) V must be -log 4 = {-np.log(4.0):.5f}, "
+            f"got {at_equilibrium:.5f}.")
