@@ -10,6 +10,8 @@ from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, requir
 from gan_keras.checks.ch01 import (
     check_discriminator_backward, check_js_divergence, check_optimal_discriminator,
 )
+from gan_keras.checks.ch08 import check_real_fake_logit, check_unsupervised_loss
+from gan_keras.checks.ch09 import check_high_quality_share, check_modes_covered
 from gan_keras.checks.ch02 import (
     check_discriminator_loss, check_generator_loss, check_least_squares_discriminator_loss,
     check_value_function,
@@ -40,4 +42,8 @@ __all__ = [
     "check_style_loss",
     "reference_of",
     "require",
+    "check_real_fake_logit",
+    "check_unsupervised_loss",
+    "check_high_quality_share",
+    "check_modes_covered",
 ]

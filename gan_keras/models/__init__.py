@@ -20,6 +20,7 @@ from gan_keras.models.mlp import (
     build_toy_discriminator,
     build_toy_generator,
 )
+from gan_keras.models.sgan import build_sgan_discriminator, build_sgan_generator
 
 __all__ = [
     "build_disco_discriminator",
@@ -34,6 +35,8 @@ __all__ = [
     "build_dcgan_generator",
     "build_mlp_discriminator",
     "build_mlp_generator",
+    "build_sgan_discriminator",
+    "build_sgan_generator",
     "build_toy_discriminator",
     "build_toy_generator",
 ]

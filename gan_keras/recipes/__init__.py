@@ -14,6 +14,7 @@ from gan_keras.recipes.common import RunResult, TrainConfig
 # model name -> module holding its recipe (imported only when used)
 REGISTRY = {
     "gan": "gan_keras.recipes.gan",
+    "sgan": "gan_keras.recipes.sgan",
     "pix2pix": "gan_keras.recipes.pix2pix",
     "srgan": "gan_keras.recipes.srgan",
     "discogan": "gan_keras.recipes.discogan",
