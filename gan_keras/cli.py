@@ -221,10 +221,13 @@ def _add_style(sub) -> None:
     p.add_argument("--layers", help=f"style layers and weights, name=weight,... (default: {default_layers})")
     p.add_argument("--content-layer", default=style.DEFAULT_CONTENT_LAYER,
                    help=f"the content layer (default: {style.DEFAULT_CONTENT_LAYER})")
-    p.add_argument("--content-weight", type=float, default=1.0, help="weight of the content loss (default: 1)")
-    p.add_argument("--style-weight", type=float, default=1e4, help="weight of the style loss (default: 1e4)")
-    p.add_argument("--tv-weight", type=float, default=style.StyleWeights.tv_weight,
-                   help=f"weight of the total variation loss (default: {style.StyleWeights.tv_weight:g})")
+    net, rnd = style.DEFAULT_WEIGHTS["imagenet"], style.DEFAULT_WEIGHTS["random"]
+    p.add_argument("--content-weight", type=float,
+                   help=f"weight of the content loss (default: {net.content_weight:g}; random network: {rnd.content_weight:g})")
+    p.add_argument("--style-weight", type=float,
+                   help=f"weight of the style loss (default: {net.style_weight:g}; random network: {rnd.style_weight:g})")
+    p.add_argument("--tv-weight", type=float,
+                   help=f"weight of the total variation loss (default: {net.tv_weight:g}; random network: {rnd.tv_weight:g})")
     p.add_argument("--learning-rate", type=float, default=style.DEFAULT_LEARNING_RATE,
                    help=f"Adam's step in pixel units of 0..255 (default: {style.DEFAULT_LEARNING_RATE:g})")
     p.set_defaults(func=_run_style)

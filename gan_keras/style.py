@@ -35,6 +35,7 @@ class StyleResult:
     weights: str = "random"
     style_layers: dict = field(default_factory=dict)
     content_layer: str = DEFAULT_CONTENT_LAYER
+    loss_weights: object = None
 
 
 def preprocess(image) -> np.ndarray:
@@ -138,7 +139,23 @@ class StyleWeights:
 
     content_weight: float = 1.0
     style_weight: float = 1e4
-    tv_weight: float = 1e-3
+    tv_weight: float = 10.0
+
+
+# The balance depends on the size of the features. Keras' ImageNet VGG19 is not rescaled as
+# Gatys' was, so its Gram matrices are much larger: these ratios are keras-io's tested ones
+# (style/content = tv/content = 20 with our 1/2 in the content loss). A random VGG19 with
+# He-normal filters keeps activations near unit scale, close to Gatys' rescaled network, so
+# Gatys' ratio (style/content = 1e3..1e4) applies; measured here on random networks only.
+DEFAULT_WEIGHTS = {
+    "imagenet": StyleWeights(content_weight=1.0, style_weight=20.0, tv_weight=20.0),
+    "random": StyleWeights(content_weight=1.0, style_weight=1e4, tv_weight=10.0),
+}
+
+
+def default_weights(weights_used: str) -> StyleWeights:
+    """Return the loss weights suited to a network's weights (``"imagenet"``, ``"random"`` or a file)."""
+    return DEFAULT_WEIGHTS.get(weights_used, DEFAULT_WEIGHTS["imagenet"])
 
 
 class StyleTransfer:
@@ -148,7 +165,7 @@ class StyleTransfer:
         import keras
 
         self.model = model
-        self.weights = weights or StyleWeights()
+        self.weights = weights or default_weights(model.weights_used)
         content = _images.check_image(content_image, "content image")
         style = _images.check_image(style_image, "style image")
         features = model(preprocess(content), training=False)
@@ -196,7 +213,8 @@ class StyleTransfer:
 
 
 def transfer_style(content_image, style_image, model=None, steps: int = 100, learning_rate: float = DEFAULT_LEARNING_RATE,
-                   content_weight: float = 1.0, style_weight: float = 1e4, tv_weight: float = 1e-3,
+                   content_weight: float | None = None, style_weight: float | None = None,
+                   tv_weight: float | None = None,
                    style_layers=None, content_layer: str = DEFAULT_CONTENT_LAYER, weights="imagenet",
                    optimizer=None, progress: bool | int = True, seed: int = 0) -> StyleResult:
     """Paint ``content_image`` in the style of ``style_image`` (both ``(H, W, 3)`` in ``[0, 1]``).
@@ -204,6 +222,7 @@ def transfer_style(content_image, style_image, model=None, steps: int = 100, lea
     The output has the content picture's size. The picture starts as the content picture
     and takes ``steps`` Adam steps (``learning_rate`` in pixel units of 0..255). Pass a
     ``model`` from :func:`build_feature_extractor`, or the layers and ``weights`` to build one.
+    Loss weights left at ``None`` come from :func:`default_weights` for the network's weights.
     Introduced in `notebooks/06_neural_style_transfer.ipynb`.
     """
     import keras
@@ -212,7 +231,7 @@ def transfer_style(content_image, style_image, model=None, steps: int = 100, lea
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     for name, value in (("content_weight", content_weight), ("style_weight", style_weight),
                         ("tv_weight", tv_weight)):
-        if not value >= 0:
+        if value is not None and not value >= 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
     content = _images.check_image(content_image, "content image")
     style = _images.check_image(style_image, "style image")
@@ -220,7 +239,13 @@ def transfer_style(content_image, style_image, model=None, steps: int = 100, lea
         model = build_feature_extractor(style_layers, content_layer, weights=weights, seed=seed)
     elif style_layers is not None:
         raise ValueError("pass either a model or style_layers, not both (the model fixes its layers)")
-    transfer = StyleTransfer(model, content, style, StyleWeights(content_weight, style_weight, tv_weight))
+    defaults = default_weights(model.weights_used)
+    loss_weights = StyleWeights(
+        defaults.content_weight if content_weight is None else float(content_weight),
+        defaults.style_weight if style_weight is None else float(style_weight),
+        defaults.tv_weight if tv_weight is None else float(tv_weight),
+    )
+    transfer = StyleTransfer(model, content, style, loss_weights)
     optimizer = optimizer or keras.optimizers.Adam(learning_rate=float(learning_rate))
     history = {"loss": [], "content_loss": [], "style_loss": [], "tv_loss": []}
     bar = keras.utils.Progbar(steps, verbose=int(progress) if progress else 0,
@@ -231,4 +256,5 @@ def transfer_style(content_image, style_image, model=None, steps: int = 100, lea
             history[key].append(value)
         bar.update(i + 1, list(zip(history, values)))
     return StyleResult(image=transfer.result(), history=history, weights=model.weights_used,
-                       style_layers=dict(model.style_layers), content_layer=model.content_layer)
+                       style_layers=dict(model.style_layers), content_layer=model.content_layer,
+                       loss_weights=loss_weights)
