@@ -64,6 +64,29 @@ class SampleGrid(keras.callbacks.Callback):
         if self.out_dir is not None and self.frames:
             plots.save_gif(self.frames, self.out_dir / self.gif_name)
 
+    def resume_state(self):
+        """Return ``(json_state, arrays)``: the fixed inputs and the grids written so far."""
+        inputs = self._generator_inputs() if self.model is not None else self.inputs
+        parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        arrays = {f"input_{i}": np.asarray(a) for i, a in enumerate(parts) if a is not None}
+        state = {"paths": [str(p) for p in self.paths], "is_list": isinstance(inputs, (list, tuple))}
+        return state, arrays
+
+    def restore_state(self, state, arrays):
+        """Take back the fixed inputs and reload the grids written before the interruption."""
+        parts = [arrays[f"input_{i}"] for i in range(len(arrays)) if f"input_{i}" in arrays]
+        if parts:
+            self.inputs = parts if state.get("is_list") else parts[0]
+        self.paths, self.frames = [], []
+        from PIL import Image
+
+        for name in state.get("paths", []):
+            path = Path(name)
+            if path.is_file():
+                with Image.open(path) as img:
+                    self.frames.append(np.asarray(img))
+                self.paths.append(path)
+
 
 class DiscriminatorTrace(keras.callbacks.Callback):
     """Record ``D(x)``, ``D(G(z))`` and both losses at every training step.
@@ -105,6 +128,12 @@ class DiscriminatorTrace(keras.callbacks.Callback):
         """Return the plot of ``D(x)`` and ``D(G(z))`` per step."""
         return plots.plot_discriminator_trace(self.d_real, self.d_fake)
 
+    def resume_state(self):
+        return {"steps": self.steps}, {}
+
+    def restore_state(self, state, arrays):
+        self.steps = {k: list(state.get("steps", {}).get(k, [])) for k in self.KEYS}
+
 
 class StopOnNaN(keras.callbacks.Callback):
     """Stop training when any logged loss is NaN or infinite, saying which loss and at which step.
@@ -130,6 +159,12 @@ class StopOnNaN(keras.callbacks.Callback):
                 self.model.stop_training = True
                 return
 
+    def resume_state(self):
+        return {"step": self.step}, {}
+
+    def restore_state(self, state, arrays):
+        self.step = int(state.get("step", 0))
+
 
 class HistoryWriter(keras.callbacks.Callback):
     """Write the history so far as ``history.json`` and ``history.csv`` after every epoch."""
@@ -144,3 +179,149 @@ class HistoryWriter(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(float(value))
         io.write_json(self.out_dir / "history.json", self.history)
         io.write_history_csv(self.out_dir / "history.csv", self.history)
+
+    def resume_state(self):
+        return {"history": self.history}, {}
+
+    def restore_state(self, state, arrays):
+        self.history = {k: list(v) for k, v in state.get("history", {}).items()}
+
+
+def _finite_logs(logs) -> str | None:
+    """Return the name of the first non-finite number in ``logs``, or ``None``."""
+    for key, value in (logs or {}).items():
+        try:
+            if not math.isfinite(float(value)):
+                return key
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Save all a run needs to resume after every epoch; :meth:`restore` takes it back.
+
+    Saved: every model variable (weights, batch-norm statistics, ``SeedGenerator``
+    states), every optimizer's variables (step count, moments, loss scale), the epoch
+    counter and the state of ``callbacks`` that define ``resume_state`` (the fixed sample
+    latent vectors, the history, the D trace). Each checkpoint is a new folder
+    ``epoch_NNNN/`` of files written atomically; ``latest.json`` is switched to it last
+    (write then rename), so an interruption at any moment leaves the previous checkpoint
+    whole. A checkpoint is never written from non-finite losses or weights: after a NaN,
+    the last good one stays. Nothing is pickled.
+    """
+
+    LATEST = "latest.json"
+
+    def __init__(self, directory, callbacks=(), every: int = 1, keep: int = 1):
+        super().__init__()
+        if every < 1 or keep < 1:
+            raise ValueError(f"every and keep must be >= 1, got every={every}, keep={keep}")
+        self.directory = Path(directory)
+        self.callbacks = [cb for cb in callbacks if cb is not self]
+        self.every = every
+        self.keep = keep
+        self.last_epoch: int | None = None
+        self.skipped: str | None = None
+
+    # -- saving -------------------------------------------------------------------------
+    def on_epoch_end(self, epoch, logs=None):
+        bad = _finite_logs(logs)
+        if bad is not None:
+            self.skipped = f"epoch {epoch + 1}: {bad} is not finite; kept the checkpoint of epoch {self.last_epoch}"
+            return
+        if (epoch + 1) % self.every == 0:
+            self.save(epoch + 1)
+
+    def _state_variables(self, model):
+        if hasattr(model, "state_variables"):
+            return model.state_variables()
+        from gan_keras.gans import state_variables
+
+        return state_variables(model)
+
+    def save(self, epoch: int, model=None) -> Path | None:
+        """Write the checkpoint of ``epoch`` epochs done; return its folder (None if skipped)."""
+        model = model if model is not None else self.model
+        pairs = self._state_variables(model)
+        arrays, manifest = {}, []
+        for i, (group, variable) in enumerate(pairs):
+            value = np.asarray(keras.ops.convert_to_numpy(variable))
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                self.skipped = (f"epoch {epoch}: {group} variable {variable.path} is not finite; "
+                                f"kept the checkpoint of epoch {self.last_epoch}")
+                return None
+            arrays[f"v{i:05d}"] = value
+            manifest.append({"group": group, "path": variable.path, "shape": list(value.shape),
+                             "dtype": str(value.dtype)})
+        callback_states = {}
+        for j, cb in enumerate(self.callbacks):
+            if hasattr(cb, "resume_state"):
+                state, extra = cb.resume_state()
+                key = f"{j}_{type(cb).__name__}"
+                callback_states[key] = state
+                for name, value in extra.items():
+                    arrays[f"cb_{key}__{name}"] = value
+        folder = self.directory / f"epoch_{epoch:04d}"
+        io.write_arrays(folder / "state.npz", arrays)
+        io.write_json(folder / "state.json", {
+            "epoch": epoch, "model_class": type(model).__name__, "variables": manifest,
+            "callbacks": callback_states, "keras": keras.__version__,
+        })
+        # The switch: until this rename the previous checkpoint is the valid one.
+        io.write_json(self.directory / self.LATEST, {"epoch": epoch, "folder": folder.name})
+        self.last_epoch = epoch
+        self._prune(keep_name=folder.name)
+        return folder
+
+    def _prune(self, keep_name: str) -> None:
+        import shutil
+
+        folders = sorted(p for p in self.directory.glob("epoch_*") if p.is_dir() and p.name != keep_name)
+        for old in folders[: max(0, len(folders) - (self.keep - 1))]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    # -- restoring ----------------------------------------------------------------------
+    def exists(self) -> bool:
+        """Return True if a complete checkpoint is there."""
+        return (self.directory / self.LATEST).is_file()
+
+    def restore(self, model) -> int:
+        """Load the latest checkpoint into ``model`` and the callbacks; return the epochs done.
+
+        ``model`` must be built and compiled (its optimizers built) exactly as when the
+        checkpoint was saved; a checkpoint of another model gets a ``ValueError``.
+        """
+        latest = io.read_json(self.directory / self.LATEST)
+        folder = self.directory / str(latest.get("folder", ""))
+        state = io.read_json(folder / "state.json")
+        arrays = io.read_arrays(folder / "state.npz")
+        where = f"checkpoint {str(folder)!r}"
+        if state.get("model_class") != type(model).__name__:
+            raise ValueError(f"{where} was written by a {state.get('model_class')}, "
+                             f"not a {type(model).__name__}")
+        pairs = self._state_variables(model)
+        manifest = state["variables"]
+        if len(manifest) != len(pairs):
+            raise ValueError(
+                f"{where} holds {len(manifest)} variables but this {type(model).__name__} has "
+                f"{len(pairs)}: it comes from a different model or settings (e.g. latent_dim, "
+                "loss or mixed precision); start a new run folder")
+        for i, ((group, variable), saved) in enumerate(zip(pairs, manifest)):
+            value = arrays[f"v{i:05d}"]
+            if tuple(value.shape) != tuple(variable.shape) or group != saved["group"]:
+                raise ValueError(
+                    f"{where}: {saved['group']} variable {saved['path']} has shape "
+                    f"{tuple(value.shape)}, but this model's {group} variable {variable.path} has "
+                    f"shape {tuple(variable.shape)}: it comes from a different model or settings")
+        for i, (_, variable) in enumerate(pairs):
+            variable.assign(arrays[f"v{i:05d}"])
+        states = state.get("callbacks", {})
+        for j, cb in enumerate(self.callbacks):
+            key = f"{j}_{type(cb).__name__}"
+            if hasattr(cb, "restore_state") and key in states:
+                prefix = f"cb_{key}__"
+                extra = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+                cb.restore_state(states[key], extra)
+        self.last_epoch = int(state["epoch"])
+        return self.last_epoch

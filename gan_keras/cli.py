@@ -62,6 +62,14 @@ def _add_train(sub) -> None:
     p.add_argument("--out", help="output folder (default: runs/MODEL-TIME)")
     p.add_argument("--fast", action="store_true", help="fast mode: small data and few epochs")
     p.add_argument("--offline", action="store_true", help="never try to download data")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="float16 compute with loss scaling for both optimizers (helps on recent "
+                        "GPUs; slower on a CPU)")
+    p.add_argument("--jit", action="store_true",
+                   help="compile the training step with XLA (default: Keras' auto, off on a CPU)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint (optimizers, epoch, "
+                        "seeds and sample vectors restored)")
     p.set_defaults(func=_run_train)
 
 
@@ -71,7 +79,10 @@ def _run_train(args) -> int:
     config = recipes.TrainConfig(
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
+        mixed_precision=args.mixed_precision, jit=True if args.jit else None, resume=args.resume,
     )
+    if args.resume and not args.out:
+        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
     result = recipes.train(config)
     print(f"wrote {len(result.files)} files to {result.out_dir}/")
     for path in result.files:

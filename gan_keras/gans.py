@@ -11,6 +11,8 @@ The loss is a choice, not a copied class: ``compile(loss="non_saturating" | "min
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -57,7 +59,232 @@ def make_optimizer(learning_rate: float = 2e-4, beta_1: float = 0.5, name: str |
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, name=name)
 
 
-class GAN(keras.Model):
+# ---------------------------------------------------------------------------------------
+# Helpers every trainer shares: replicas, loss scaling, mixed precision, state to save.
+# A new trainer adopts them by inheriting ``TrainerMixin`` (see its docstring).
+# ---------------------------------------------------------------------------------------
+
+def num_replicas() -> int:
+    """Return how many replicas compute this step (1 outside ``tf.distribute``)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: ask the strategy
+        return int(tf.distribute.get_strategy().num_replicas_in_sync)
+    return int(context.num_replicas_in_sync)
+
+
+def replica_index():
+    """Return this replica's index in its group (0 outside ``tf.distribute``)."""
+    context = tf.distribute.get_replica_context()
+    return 0 if context is None else context.replica_id_in_sync_group
+
+
+def scale_for_replicas(loss):
+    """Divide a loss averaged over the *local* batch by the number of replicas.
+
+    ``tf.distribute`` sums the replicas' gradients, so each replica must contribute
+    ``local_mean / num_replicas`` for the update to equal that of one device seeing the
+    global batch. The losses of ``gan_keras.losses`` are plain means, so they need this;
+    a ``keras.losses.Loss`` object already divides by the replicas (do not divide twice).
+    """
+    n = num_replicas()
+    return loss if n == 1 else loss / float(n)
+
+
+def replica_latent(seed_generator, batch_size, latent_dim, dtype="float32"):
+    """Draw N(0, I) latent vectors for this replica's share of the global batch.
+
+    Every replica draws the *global* batch from the same seed generator state and keeps
+    its own slice, so replicas get distinct noise and the union equals what a single
+    device draws for the same global batch (a distributed run matches a single-device
+    run). Outside ``tf.distribute`` this is one plain ``keras.random.normal`` call.
+    """
+    return replica_random(keras.random.normal, (batch_size, latent_dim), seed_generator, dtype)
+
+
+def replica_random(draw, shape, seed_generator, dtype="float32"):
+    """Call ``draw(shape, dtype=, seed=)`` (``keras.random.normal``, ``uniform``...) per replica.
+
+    ``shape[0]`` is the local batch; see :func:`replica_latent`.
+    """
+    n = num_replicas()
+    shape = list(shape)
+    if n == 1:
+        return draw(shape, dtype=dtype, seed=seed_generator)
+    batch_size = shape[0]
+    values = draw([batch_size * n] + shape[1:], dtype=dtype, seed=seed_generator)
+    start = replica_index() * batch_size
+    return values[start:start + batch_size]
+
+
+def uses_float16(model) -> bool:
+    """Return True if any layer of ``model`` computes in float16 (mixed precision)."""
+    layers = [model] + list(getattr(model, "layers", []))
+    return any(getattr(getattr(l, "dtype_policy", None), "compute_dtype", None) == "float16" for l in layers)
+
+
+def loss_scaled(optimizer):
+    """Wrap ``optimizer`` in ``keras.optimizers.LossScaleOptimizer`` (once)."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
+
+
+def prepare_loss(loss, optimizer):
+    """Return the loss to differentiate: divided by the replicas, times the loss scale.
+
+    Call it inside the ``GradientTape``; ``optimizer.apply_gradients`` undoes the loss
+    scale (a ``LossScaleOptimizer`` also skips steps whose gradients overflowed).
+    """
+    return optimizer.scale_loss(scale_for_replicas(loss))
+
+
+def apply_loss_gradients(tape, scaled_loss, optimizer, variables):
+    """Differentiate ``scaled_loss`` (from :func:`prepare_loss`) and update ``variables``."""
+    grads = tape.gradient(scaled_loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return grads
+
+
+@contextlib.contextmanager
+def precision_policy(mixed: bool = False):
+    """Build models inside this block to get float16 compute (``mixed_float16``) or float32.
+
+    The global dtype policy is restored on exit, so a notebook's later models are not
+    affected. Trainers see the float16 layers and wrap both optimizers for loss scaling.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def optimizers_of(model) -> list:
+    """Return ``(attribute name, optimizer)`` pairs a trainer holds, sorted by name."""
+    found = []
+    for name, value in sorted(vars(model).items()):
+        if isinstance(value, keras.optimizers.Optimizer):
+            found.append((name, value))
+    if not found and getattr(model, "optimizer", None) is not None:
+        found.append(("optimizer", model.optimizer))
+    return found
+
+
+def state_variables(model) -> list:
+    """Return ``(group, variable)`` for everything a resumed run needs, in a stable order.
+
+    The model's variables (weights, batch-norm statistics and every ``SeedGenerator``
+    state, which ``save_weights`` leaves out) and each optimizer's variables (step count,
+    moments, loss scale). Optimizers must be built (``optimizer.build(variables)``).
+    """
+    out = [("model", v) for v in model.variables]
+    for name, opt in optimizers_of(model):
+        out.extend((name, v) for v in opt.variables)
+    return out
+
+
+class TrainerMixin:
+    """What a ``keras.Model`` trainer needs for replicas, mixed precision, checkpoints and checks.
+
+    Adopt it in a new trainer (``class ConditionalGAN(TrainerMixin, keras.Model)``) and:
+
+    - in ``compile``: ``d_opt, g_opt = self.setup_optimizers(d_opt, g_opt)`` (wraps each
+      in a ``LossScaleOptimizer`` when a sub-model computes in float16, and builds them so
+      checkpoints restore their state);
+    - draw noise with ``replica_latent(self.seed_generator, batch_size, latent_dim)``;
+    - inside each tape: ``scaled = prepare_loss(loss, optimizer)``, then
+      ``apply_loss_gradients(tape, scaled, optimizer, variables)``; report the unscaled
+      ``loss`` to the trackers;
+    - set ``self.sample_shape`` (one sample's shape) so ``fit`` checks its data.
+    """
+
+    sample_shape: tuple | None = None
+
+    def setup_optimizers(self, *pairs):
+        """Wrap and build optimizers: each pair is ``(optimizer, sub_model)``; return them."""
+        out = []
+        for optimizer, sub_model in pairs:
+            if uses_float16(sub_model) or getattr(self, "force_loss_scale", False):
+                optimizer = loss_scaled(optimizer)
+            optimizer.build(sub_model.trainable_variables)
+            out.append(optimizer)
+        return out
+
+    def state_variables(self):
+        """Return ``(group, variable)`` pairs a checkpoint saves (see :func:`state_variables`)."""
+        return state_variables(self)
+
+    def check_training_data(self, x):
+        """Raise a clear error if ``x`` cannot be this trainer's training data."""
+        check_training_data(x, self.sample_shape)
+
+    def fit(self, x=None, *args, **kwargs):
+        self.check_training_data(x)
+        return super().fit(x, *args, **kwargs)
+
+
+def _sample_spec(x):
+    """Return ``(shape, dtype)`` of one sample of ``x`` without iterating it, or ``None``."""
+    if isinstance(x, tf.data.Dataset):
+        spec = x.element_spec
+        if isinstance(spec, (tuple, list)):
+            spec = spec[0]
+        if isinstance(spec, dict):
+            return None
+        return tuple(spec.shape[1:]), spec.dtype.as_numpy_dtype
+    return None
+
+
+def check_training_data(x, sample_shape=None) -> None:
+    """Raise a clear ``ValueError``/``TypeError`` for data a trainer cannot learn from.
+
+    Arrays: numbers, finite, non-empty, one sample of ``sample_shape``, images in
+    ``[-1, 1]``. ``tf.data`` datasets: not empty, elements of ``sample_shape`` and a
+    float dtype (their values are not read here).
+    """
+    if x is None:
+        return
+    expected = None if sample_shape is None else tuple(sample_shape)
+    if isinstance(x, tf.data.Dataset):
+        cardinality = int(x.cardinality())
+        if cardinality == 0:
+            raise ValueError("the training dataset is empty (0 batches): check the data and "
+                             "that batch_size is not larger than the number of samples")
+        spec = _sample_spec(x)
+        if spec is None:
+            return
+        shape, dtype = spec
+        if not np.issubdtype(dtype, np.floating):
+            raise TypeError(f"training samples must be floats scaled to [-1, 1], got dtype "
+                            f"{np.dtype(dtype).name} (convert with data.to_signed(images / 255))")
+        if expected is not None and len(shape) == len(expected) and all(
+                a is None or a == b for a, b in zip(shape, expected)):
+            return
+        if expected is not None:
+            raise ValueError(f"training samples must have shape {expected} (the generator's "
+                             f"output), got {shape}")
+        return
+    if isinstance(x, (tuple, list)) and x and hasattr(x[0], "shape"):
+        x = x[0]
+    if hasattr(x, "shape") and not isinstance(x, tf.data.Dataset):
+        array = np.asarray(x)
+        if array.dtype.kind not in "fiu":
+            raise TypeError(f"training samples must hold numbers, got dtype {array.dtype}")
+        if len(array) == 0:
+            raise ValueError("the training data is empty: expected at least one sample")
+        if expected is not None and tuple(array.shape[1:]) != expected:
+            raise ValueError(f"training samples must have shape {expected} (the generator's "
+                             f"output), got {tuple(array.shape[1:])}")
+        if array.ndim == 4:
+            from gan_keras import data as gk_data
+
+            gk_data.check_images(array, "training images")
+        elif not np.all(np.isfinite(array.astype(np.float64))):
+            raise ValueError("training samples contain NaN or infinite values")
+
+
+class GAN(TrainerMixin, keras.Model):
     """A generator and a discriminator trained against each other through ``fit()``.
 
     ``generator`` maps ``(batch, latent_dim)`` noise to samples; ``discriminator`` maps
@@ -97,12 +324,16 @@ class GAN(keras.Model):
         g_optimizer=None,
         loss: str = "non_saturating",
         gradient_penalty_weight: float | None = None,
+        loss_scale: bool | None = None,
         **kwargs,
     ):
         """Set the two optimizers (never shared) and the loss.
 
         ``gradient_penalty_weight`` defaults to 10 for ``"wasserstein"`` (WGAN-GP) and 0
-        otherwise.
+        otherwise. ``loss_scale=None`` wraps each optimizer in a ``LossScaleOptimizer``
+        exactly when its model computes in float16 (built inside
+        ``precision_policy(mixed=True)``); ``True`` forces it. ``jit_compile=True`` turns
+        on XLA (Keras' ``"auto"`` leaves it off on a CPU and under ``tf.distribute``).
         """
         d_optimizer = d_optimizer if d_optimizer is not None else make_optimizer(name="d_optimizer")
         g_optimizer = g_optimizer if g_optimizer is not None else make_optimizer(name="g_optimizer")
@@ -124,11 +355,11 @@ class GAN(keras.Model):
         # optimizer=None: no unused default optimizer for callbacks to act on.
         kwargs.pop("optimizer", None)
         super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        # Build the optimizers now so that load_weights restores their slots.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        # Loss scaling for float16 models; build the optimizers now so that load_weights
+        # and checkpoints restore their slots.
+        self.force_loss_scale = bool(loss_scale)
+        self.d_optimizer, self.g_optimizer = self.setup_optimizers(
+            (d_optimizer, self.discriminator), (g_optimizer, self.generator))
 
     @property
     def metrics(self):
@@ -139,8 +370,11 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def sample_latent(self, batch_size):
-        """Draw ``batch_size`` latent vectors from N(0, I) with the model's seed generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draw ``batch_size`` latent vectors from N(0, I) with the model's seed generator.
+
+        Under ``tf.distribute`` each replica gets its own slice of the global batch's noise.
+        """
+        return replica_latent(self.seed_generator, batch_size, self.latent_dim)
 
     def generate(self, z_or_count, batch_size: int = 256) -> np.ndarray:
         """Return generated samples as NumPy, from latent vectors or a number of samples."""
@@ -170,11 +404,14 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(fake_samples, training=True)
             d_loss = self.d_loss_fn(real_logits, fake_logits)
             if self.gradient_penalty_weight:
+                alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
+                alpha = replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
                 d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
-                    self.discriminator, real_samples, fake_samples, seed=self.seed_generator
+                    self.discriminator, real_samples, fake_samples, alpha=alpha
                 )
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
         return d_loss, real_logits, fake_logits
 
     def g_step(self, batch_size):
@@ -183,8 +420,8 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)
             g_loss = self.g_loss_fn(fake_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         return g_loss
 
     def train_step(self, data):

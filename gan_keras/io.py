@@ -88,3 +88,96 @@ def save_figure(fig, path, dpi: int = 100) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
     return Path(path)
+
+
+def write_arrays(path, arrays: dict) -> Path:
+    """Write named NumPy arrays as one ``.npz`` file atomically (numbers only, no pickle)."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"array files must end in .npz, got {path.name!r}")
+    clean = {}
+    for name, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"array {name!r} must hold numbers, got dtype {array.dtype}")
+        clean[str(name)] = array
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **clean)
+            f.flush()
+            os.fsync(f.fileno())
+    return path
+
+
+def read_arrays(path) -> dict:
+    """Read an ``.npz`` file written by :func:`write_arrays`; never unpickles objects."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"array file {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as store:
+            return {name: store[name] for name in store.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"cannot read array file {str(path)!r} (damaged or not an .npz file): "
+                         f"{exc}") from exc
+
+
+def read_json(path):
+    """Read a JSON file with a clear error if it is missing or damaged."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"file {str(path)!r} does not exist")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {str(path)!r}: not valid JSON ({exc})") from exc
+
+
+def _shape_matches(actual, expected) -> bool:
+    actual, expected = tuple(actual), tuple(expected)
+    return len(actual) == len(expected) and all(
+        e is None or a is None or int(a) == int(e) for a, e in zip(actual, expected))
+
+
+def load_model(path, expected_input_shape=None, expected_output_shape=None, custom_objects=None):
+    """Load a ``.keras`` model safely and check it is the model expected.
+
+    Keras' safe mode stays on, so a file cannot run arbitrary code (no ``Lambda`` layers
+    with pickled Python); nothing is unpickled. ``expected_input_shape`` and
+    ``expected_output_shape`` are shapes without the batch axis (``None`` matches any
+    size); a file from another model gets a ``ValueError`` saying what it holds instead.
+    """
+    import zipfile
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"model files must end in .keras, got {path.name!r}")
+    if not path.exists():
+        raise FileNotFoundError(f"model file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"model path {str(path)!r} is a folder, expected a .keras file")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{str(path)!r} is not a Keras model file (a .keras file is a zip "
+                         "archive; this one is damaged or something else)")
+    import keras
+
+    try:
+        model = keras.saving.load_model(path, custom_objects=custom_objects, compile=False,
+                                        safe_mode=True)
+    except Exception as exc:  # Keras raises many types for bad archives
+        raise ValueError(f"cannot load model {str(path)!r}: {type(exc).__name__}: "
+                         f"{str(exc)[:300]}") from exc
+    for expected, actual, what in ((expected_input_shape, getattr(model, "input_shape", None), "input"),
+                                   (expected_output_shape, getattr(model, "output_shape", None), "output")):
+        if expected is None:
+            continue
+        if actual is None or isinstance(actual, list):
+            raise ValueError(f"{str(path)!r} holds a model with several {what}s or none; "
+                             f"expected one {what} of shape {tuple(expected)}")
+        if not _shape_matches(actual[1:], expected):
+            raise ValueError(f"{str(path)!r} holds a model whose {what} has shape "
+                             f"{tuple(actual[1:])}, expected {tuple(expected)}: it is a file "
+                             "from another model")
+    return model

@@ -32,6 +32,11 @@ class TrainConfig:
     verbose: int | str | None = None
     show: bool = False
     extra: dict = field(default_factory=dict)
+    # Speed and fault options (``--mixed-precision``, ``--jit``, ``--resume``). ``jit=None``
+    # is Keras' "auto": off on a CPU, where XLA measured slower (benchmarks/RESULTS_speed.md).
+    mixed_precision: bool = False
+    jit: bool | None = None
+    resume: bool = False
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "latent_dim", "limit"):
@@ -88,14 +93,88 @@ def fit_verbosity(config: TrainConfig):
     return 1 if sys.stdout.isatty() else 2
 
 
-def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = False, num_images: int = 64):
-    """Return the callbacks every GAN run uses: sample grids + GIF, trace, NaN guard, history files."""
-    return [
+def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = False, num_images: int = 64,
+                       checkpoint: bool = True):
+    """Return the callbacks every GAN run uses: sample grids + GIF, trace, NaN guard, history files.
+
+    With ``checkpoint=True`` the last one is a ``TrainingCheckpoint`` in
+    ``out_dir/checkpoint`` that :func:`fit_resumable` resumes from.
+    """
+    found = [
         gk_callbacks.SampleGrid(out_dir, inputs=inputs, num_images=num_images, nrows=nrows, show=show),
         gk_callbacks.DiscriminatorTrace(),
         gk_callbacks.StopOnNaN(),
         gk_callbacks.HistoryWriter(out_dir),
     ]
+    if checkpoint:
+        found.append(gk_callbacks.TrainingCheckpoint(Path(out_dir) / "checkpoint", callbacks=list(found)))
+    return found
+
+
+def model_scope(config: TrainConfig):
+    """Return the context in which to build a run's models (float16 compute with ``--mixed-precision``)."""
+    from gan_keras.gans import precision_policy
+
+    return precision_policy(bool(config.mixed_precision))
+
+
+def compile_options(config: TrainConfig) -> dict:
+    """Return the ``compile`` keyword arguments of the speed options (``jit_compile``)."""
+    return {"jit_compile": "auto" if config.jit is None else bool(config.jit)}
+
+
+def epoch_stream(dataset, initial_epoch: int = 0):
+    """Return ``(stream, steps_per_epoch)``: the epochs of ``dataset`` as one stream.
+
+    The shuffle order of epoch ``k`` then depends only on the dataset's seed and ``k``,
+    so a run resumed at epoch ``k`` (the stream skips ``k`` epochs of batches) sees the
+    same batches as the uninterrupted run. A dataset of unknown length is returned as is
+    (``steps_per_epoch`` None): resuming then restores everything but the data order.
+    """
+    import tensorflow as tf
+
+    if not isinstance(dataset, tf.data.Dataset):
+        return dataset, None
+    steps = int(dataset.cardinality())
+    if steps <= 0:
+        return dataset, None
+    stream = dataset.repeat()
+    if initial_epoch:
+        stream = stream.skip(int(initial_epoch) * steps)
+    return stream, steps
+
+
+def fit_resumable(model, dataset, config: TrainConfig, callbacks, **fit_kwargs):
+    """``model.fit`` for ``config.epochs`` epochs, resuming from the checkpoint if ``config.resume``.
+
+    Restores both optimizers, the epoch counter, the seed generators and the callbacks'
+    state (fixed sample inputs, history) from the ``TrainingCheckpoint`` among
+    ``callbacks``, skips the epochs done, and returns the ``History`` of the whole run.
+    """
+    checkpoint = next((cb for cb in callbacks if isinstance(cb, gk_callbacks.TrainingCheckpoint)), None)
+    initial_epoch = 0
+    if config.resume:
+        if checkpoint is None:
+            raise ValueError("resume needs a TrainingCheckpoint among the callbacks")
+        if checkpoint.exists():
+            initial_epoch = checkpoint.restore(model)
+            print(f"gan_keras: resuming from {checkpoint.directory} after epoch {initial_epoch}",
+                  file=sys.stderr)
+        else:
+            print(f"gan_keras: no checkpoint in {checkpoint.directory}; starting at epoch 0",
+                  file=sys.stderr)
+    model.check_training_data(dataset) if hasattr(model, "check_training_data") else None
+    stream, steps = epoch_stream(dataset, initial_epoch)
+    if steps is not None:
+        fit_kwargs.setdefault("steps_per_epoch", steps)
+    fit_kwargs.setdefault("verbose", fit_verbosity(config))
+    fit_kwargs.setdefault("shuffle", False)
+    history = model.fit(stream, epochs=config.epochs, initial_epoch=initial_epoch,
+                        callbacks=callbacks, **fit_kwargs)
+    writer = next((cb for cb in callbacks if isinstance(cb, gk_callbacks.HistoryWriter)), None)
+    if writer is not None and initial_epoch:
+        history.history = {k: list(v) for k, v in writer.history.items()}
+    return history
 
 
 def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None, callbacks=(),
@@ -117,8 +196,14 @@ def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None
                 files.append(out_dir / cb.gif_name)
         if isinstance(cb, gk_callbacks.StopOnNaN) and cb.message:
             (summary := summary if summary is not None else {})["stopped"] = cb.message
+        if isinstance(cb, gk_callbacks.TrainingCheckpoint) and cb.last_epoch is not None:
+            (summary := summary if summary is not None else {})["checkpoint_epoch"] = cb.last_epoch
     if generator is not None:
-        files.append(io.save_model(generator, out_dir / "generator.keras"))
+        if all(np.all(np.isfinite(keras.ops.convert_to_numpy(w))) for w in generator.weights):
+            files.append(io.save_model(generator, out_dir / "generator.keras"))
+        else:  # never overwrite a good generator with NaN weights
+            (summary := summary if summary is not None else {})["generator"] = (
+                "not saved: its weights are not finite; the last good checkpoint is in checkpoint/")
     run_info = {"config": dataclasses.asdict(config), "summary": summary or {},
                 "keras": keras.__version__, "fast_mode": gk_config.fast_mode()}
     files.append(io.write_json(out_dir / "run.json", run_info))

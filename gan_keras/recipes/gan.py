@@ -7,7 +7,8 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder, standard_callbacks,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope,
+    run_folder, standard_callbacks,
 )
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
@@ -29,12 +30,13 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
+    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show)
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
-    history = gan.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                      verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(gan, train_ds, config, callbacks)
     summary = {"data": dataset.source, "num_images": len(dataset)}
     files = finish_run(out_dir, config, history, gan.generator, callbacks, summary)
     return RunResult(out_dir, dict(history.history), files, gan, dataset, summary)
