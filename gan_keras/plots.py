@@ -373,6 +373,37 @@ def plot_generator_loss_gradients(d_fake, minimax_gradient, non_saturating_gradi
 __all__ += ["plot_adversarial_process", "plot_generator_loss_gradients"]
 
 
+def plot_loss_comparison(histories, keys=("g_grad_norm", "d_fake"), log_keys=("g_grad_norm",),
+                         title: str | None = None) -> Figure:
+    """Return one panel per key comparing per-step histories of runs (name -> history dict).
+
+    Introduced in ``notebooks/02_loss_computation.ipynb``.
+    """
+    if not histories:
+        raise ValueError("histories must map at least one run name to its history")
+    labels = {"g_grad_norm": "generator gradient norm", "d_fake": "D(G(z))", "d_real": "D(x)",
+              "d_loss": "d_loss", "g_loss": "g_loss"}
+    fig = Figure(figsize=(5 * len(keys), 3.5))
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        for name, history in histories.items():
+            if key not in history:
+                raise ValueError(f"run {name!r} has no {key!r} in its history (keys: {sorted(history)})")
+            ax.plot(np.asarray(history[key], dtype=np.float64), label=str(name), linewidth=1.2)
+        if key in log_keys:
+            ax.set_yscale("log")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(labels.get(key, key))
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_loss_comparison"]
+
+
 # ---------------------------------------------------------------------------------------
 # Chapter 09: 2-D toy data, mode collapse
 # ---------------------------------------------------------------------------------------
