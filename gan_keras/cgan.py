@@ -153,3 +153,25 @@ def class_inputs(num_classes: int = 10, per_class: int = 10, latent_dim: int = 6
         z = rng.standard_normal((num_classes * per_class, latent_dim))
     labels = np.repeat(np.arange(num_classes), per_class).astype(np.int32)
     return [z.astype("float32"), labels]
+
+
+def concat_label(z, labels, num_classes: int = 10):
+    """Return ``[z, one_hot(labels)]``: the generator's conditioned input, shape ``(batch, latent_dim + num_classes)``.
+
+    Introduced in ``notebooks/04_conditional_gan.ipynb`` (exercise 4.1).
+    """
+    one_hot = ops.one_hot(ops.cast(labels, "int32"), num_classes)
+    return ops.concatenate([ops.cast(z, "float32"), one_hot], axis=-1)
+
+
+def stack_label_maps(images, labels, num_classes: int = 10):
+    """Return images with one constant channel per class appended: ``(batch, H, W, C + num_classes)``.
+
+    Map ``k`` is 1 everywhere for an image of class ``k`` and 0 elsewhere: the conditional
+    discriminator's input. Introduced in ``notebooks/04_conditional_gan.ipynb`` (exercise 4.2).
+    """
+    images = ops.cast(images, "float32")
+    one_hot = ops.one_hot(ops.cast(labels, "int32"), num_classes)
+    height, width = ops.shape(images)[1], ops.shape(images)[2]
+    maps = ops.broadcast_to(one_hot[:, None, None, :], (ops.shape(images)[0], height, width, num_classes))
+    return ops.concatenate([images, maps], axis=-1)

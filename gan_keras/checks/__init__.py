@@ -7,6 +7,8 @@ Under pytest, see ``README.md`` ("Checking your exercises").
 """
 
 from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require
+from gan_keras.checks.ch03 import check_discriminator_block, check_generator_block
+from gan_keras.checks.ch04 import check_concat_label, check_stack_label_maps
 from gan_keras.checks.ch01 import (
     check_discriminator_backward, check_js_divergence, check_optimal_discriminator,
 )
@@ -24,6 +26,10 @@ from gan_keras.checks.ch10 import check_cycle_loss, check_pix2pix_generator_loss
 __all__ = [
     "REGISTRY",
     "ExerciseError",
+    "check_concat_label",
+    "check_discriminator_block",
+    "check_generator_block",
+    "check_stack_label_maps",
     "check_content_loss",
     "check_cycle_loss",
     "check_discriminator_backward",

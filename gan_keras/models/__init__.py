@@ -23,6 +23,8 @@ from gan_keras.models.mlp import (
 from gan_keras.models.sgan import build_sgan_discriminator, build_sgan_generator
 
 __all__ = [
+    "build_conditional_discriminator",
+    "build_conditional_generator",
     "build_disco_discriminator",
     "build_disco_generator",
     "build_patchgan_discriminator",

@@ -16,7 +16,7 @@ import keras
 from keras import layers
 
 from gan_keras.models._checks import positive_int, shape_tuple, units_tuple
-from gan_keras.models.dcgan import _base_size
+from gan_keras.models.dcgan import _base_size, discriminator_block, generator_block
 
 LABEL_MODES = ("onehot", "embedding")
 
@@ -78,10 +78,8 @@ def build_conditional_generator(
     x = layers.ReLU()(x)
     x = layers.Reshape((base_h, base_w, filters[0]))(x)
     for f in filters[1:]:
-        # Fractionally-strided convolution: HxWxC -> 2Hx2Wxf
-        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        # Fractionally-strided convolution, batch norm, ReLU: HxWxC -> 2Hx2Wxf
+        x = generator_block(x, f)
     # Last upsampling to the image: HxWxf -> 2Hx2Wxchannels, tanh for images in [-1, 1]
     images = layers.Conv2DTranspose(image_shape[2], 4, strides=2, padding="same", activation="tanh")(x)
     return keras.Model([z, labels], images, name=name)
@@ -121,11 +119,8 @@ def build_conditional_discriminator(
     maps = layers.UpSampling2D(size=(height, width), name="label_maps")(maps)
     x = layers.Concatenate(name="image_and_label")([images, maps])
     for f in filters:
-        # Strided convolution instead of pooling: HxWxC -> H/2xW/2xf
-        x = layers.Conv2D(f, 4, strides=2, padding="same")(x)
-        x = layers.LeakyReLU(0.2)(x)
-        if dropout:
-            x = layers.Dropout(dropout)(x)
+        # Strided convolution, LeakyReLU: HxWxC -> H/2xW/2xf
+        x = discriminator_block(x, f, dropout=dropout)
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)
     return keras.Model([images, labels], logit, name=name)

@@ -25,6 +25,33 @@ def _base_size(image_shape, num_upsamples: int) -> tuple[int, int]:
     return height // factor, width // factor
 
 
+def generator_block(x, filters: int):
+    """Double the height and width of feature maps: transposed convolution, batch norm, ReLU.
+
+    Introduced in ``notebooks/03_dcgan.ipynb`` (exercise 3.1).
+    """
+    # Fractionally-strided convolution: HxWxC -> 2Hx2Wxfilters (no bias: batch norm re-centres)
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+def discriminator_block(x, filters: int, batchnorm: bool = False, dropout: float = 0.0):
+    """Halve the height and width of feature maps: strided convolution, LeakyReLU(0.2), no pooling.
+
+    Introduced in ``notebooks/03_dcgan.ipynb`` (exercise 3.2).
+    """
+    # Strided convolution instead of pooling: HxWxC -> H/2xW/2xfilters
+    x = layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+    if batchnorm:
+        x = layers.BatchNormalization()(x)
+    # Leaky: fake images still get a gradient where a ReLU would be flat
+    x = layers.LeakyReLU(0.2)(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    return x
+
+
 def build_dcgan_generator(
     latent_dim: int = 64,
     image_shape=(28, 28, 1),
@@ -50,10 +77,8 @@ def build_dcgan_generator(
     x = layers.ReLU()(x)
     x = layers.Reshape((base_h, base_w, filters[0]))(x)
     for f in filters[1:]:
-        # Fractionally-strided convolution: HxWxC -> 2Hx2Wxf
-        x = layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
+        # HxWxC -> 2Hx2Wxf
+        x = generator_block(x, f)
     # Last upsampling to the image: HxWxf -> 2Hx2Wxchannels, tanh for images in [-1, 1]
     images = layers.Conv2DTranspose(image_shape[2], 4, strides=2, padding="same", activation="tanh")(x)
     return keras.Model(z, images, name=name)
@@ -82,13 +107,8 @@ def build_dcgan_discriminator(
     images = keras.Input(shape=image_shape, name="image")
     x = images
     for i, f in enumerate(filters):
-        # Strided convolution instead of pooling: HxWxC -> H/2xW/2xf
-        x = layers.Conv2D(f, 4, strides=2, padding="same")(x)
-        if batchnorm and i > 0:  # never on the first layer (DCGAN guideline)
-            x = layers.BatchNormalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-        if dropout:
-            x = layers.Dropout(dropout)(x)
+        # HxWxC -> H/2xW/2xf; never batch norm on the first layer (DCGAN guideline)
+        x = discriminator_block(x, f, batchnorm=batchnorm and i > 0, dropout=dropout)
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)
     return keras.Model(images, logit, name=name)

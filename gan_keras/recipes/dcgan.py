@@ -15,7 +15,7 @@ DESCRIPTION = "DCGAN: strided convolutions, batch norm, ReLU/tanh generator, Lea
 # The full budget is sized for the 1437-image offline digits in under 5 minutes on 2 CPU
 # cores (benchmarks/RESULTS.md); on MNIST's 60000 images the same epochs take ~40x longer.
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=512, loss="non_saturating")
-FULL = dict(epochs=60, batch_size=64, latent_dim=64, limit=None, loss="non_saturating")
+FULL = dict(epochs=30, batch_size=64, latent_dim=64, limit=None, loss="non_saturating")
 LEARNING_RATE = 2e-4
 
 

@@ -1,0 +1,140 @@
+"""Measure chapters 03 and 04 at their default (full) settings: quality and wall-clock time.
+
+Runs ``python -m gan_keras train dcgan`` and ``python -m gan_keras train cgan`` as separate
+processes (the whole command is timed, start-up included), then judges each saved
+generator with the package's cached digit classifier:
+
+- cGAN: label accuracy (share of samples classified as the requested digit, 100 per class),
+  mean classifier confidence, Frechet distance in the classifier's features against the
+  held-out test digits;
+- DCGAN: mean classifier confidence, share of confident samples (max probability > 0.9),
+  the spread over the ten classes, and the same Frechet distance.
+
+Usage: ``GAN_KERAS_OFFLINE=1 python benchmarks/quality_03_04.py [--models dcgan cgan] [--seeds 0 1]``.
+Prints a Markdown table; timings depend on what else runs on the machine (load average shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def run_train(model: str, seed: int, data: str, out: Path) -> float:
+    env = dict(os.environ)
+    env.pop("GAN_KERAS_FAST", None)  # the default, full settings
+    cmd = [sys.executable, "-m", "gan_keras", "train", model, "--data", data, "--seed", str(seed),
+           "--out", str(out)]
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def evaluate(model: str, run_dir: Path, clf, test_features, per_class: int = 100) -> dict:
+    import keras
+
+    from gan_keras.cgan import class_inputs
+    from gan_keras.metrics import frechet_distance
+
+    generator = keras.models.load_model(run_dir / "generator.keras")
+    latent_dim = int(generator.inputs[0].shape[-1])
+    if model == "cgan":
+        z, labels = class_inputs(10, per_class, latent_dim, seed=2024)
+        images = generator.predict([z, labels], verbose=0)
+    else:
+        z = np.random.default_rng(2024).standard_normal((10 * per_class, latent_dim)).astype("float32")
+        images, labels = generator.predict(z, verbose=0), None
+    proba = clf.predict_proba(images)
+    out = {
+        "confidence": float(proba.max(axis=1).mean()),
+        "confident_share": float(np.mean(proba.max(axis=1) > 0.9)),
+        "frechet": frechet_distance(clf.features(images), test_features),
+        "class_counts": np.bincount(proba.argmax(axis=1), minlength=10).tolist(),
+    }
+    if labels is not None:
+        out["label_accuracy"] = float(np.mean(proba.argmax(axis=1) == labels))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["dcgan", "cgan"], choices=["dcgan", "cgan"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--data", default="mnist", help="mnist (falls back to the digits offline) or digits")
+    parser.add_argument("--keep", help="folder to keep the runs in (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    os.environ.pop("GAN_KERAS_FAST", None)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+    from gan_keras import data as gk_data
+    from gan_keras.classifier import get_classifier
+    from gan_keras.metrics import frechet_distance
+
+    t0 = time.perf_counter()
+    clf = get_classifier(args.data)
+    clf_time = time.perf_counter() - t0
+    test = gk_data.load_images(args.data, split="test")
+    train = gk_data.load_images(args.data)
+    test_features = clf.features(test.images)
+    real_fd = frechet_distance(clf.features(train.images[:len(test)]), test_features)
+    print(f"machine: {machine()}")
+    print(f"data: {test.source} ({len(train)} train / {len(test)} test images)")
+    print(f"classifier: test accuracy {clf.test_accuracy:.3f} ({clf_time:.0f} s to load or train)")
+    print(f"reference: Frechet distance real train vs test = {real_fd:.2f}")
+
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="quality_03_04_"))
+    rows = []
+    for model in args.models:
+        for seed in args.seeds:
+            out = root / f"{model}-seed{seed}"
+            before = load()
+            seconds = run_train(model, seed, args.data, out)
+            result = evaluate(model, out, clf, test_features)
+            rows.append((model, seed, seconds, before, load(), result))
+            acc = result.get("label_accuracy")
+            print(f"{model} seed {seed}: {seconds:.0f} s, label accuracy "
+                  f"{'-' if acc is None else f'{acc:.3f}'}, confidence {result['confidence']:.3f}, "
+                  f"confident share {result['confident_share']:.3f}, Frechet {result['frechet']:.2f}, "
+                  f"classes {result['class_counts']}", flush=True)
+
+    print()
+    print("| model | seed | wall time (s) | label accuracy | confidence | share > 0.9 | Frechet | load before / after |")
+    print("|---|---|---|---|---|---|---|---|")
+    for model, seed, seconds, before, after, r in rows:
+        acc = r.get("label_accuracy")
+        print(f"| {model} | {seed} | {seconds:.0f} | {'-' if acc is None else f'{acc:.1%}'} | "
+              f"{r['confidence']:.3f} | {r['confident_share']:.1%} | {r['frechet']:.1f} | "
+              f"{before.split(' / ')[0]} / {after.split(' / ')[0]} |")
+    print(f"\nruns kept in {root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
