@@ -52,4 +52,8 @@ __all__ = [
     "check_value_function",
     "reference_of",
     "require",
+    "check_real_fake_logit",
+    "check_unsupervised_loss",
+    "check_high_quality_share",
+    "check_modes_covered",
 ]
