@@ -96,3 +96,30 @@ def test_dream_loss_check_explains_mistakes(wrong, words):
 def test_ascent_check_explains_mistakes(wrong, words):
     with pytest.raises(ExerciseError, match=words):
         checks.check_gradient_ascent_update(wrong)
+
+
+def test_dream_command_writes_a_picture_and_says_which_weights(tmp_path, capsys):
+    from PIL import Image
+
+    from gan_keras import cli
+
+    out = tmp_path / "dream.png"
+    code = cli.main(["dream", "grace_hopper", "--out", str(out), "--fast", "--size", "100",
+                     "--steps", "2", "--layers", "mixed3=1,mixed5=2", "--weights", "imagenet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    # Offline, the ImageNet request falls back to a random network and says so in one line.
+    assert "offline" in captured.err and "random" in captured.err
+    assert "weights: random" in captured.out and "mixed3=1, mixed5=2" in captured.out
+    with Image.open(out) as img:
+        assert max(img.size) == 100 and img.mode == "RGB"
+
+
+def test_dream_command_explains_a_missing_picture(tmp_path, capsys):
+    from gan_keras import cli
+
+    code = cli.main(["dream", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "x.png"), "--weights", "none"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no image at" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()

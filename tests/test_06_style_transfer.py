@@ -109,7 +109,7 @@ def test_unknown_layer_names_the_real_ones():
 
 
 def test_style_transfer_loss_falls_and_output_keeps_content_size(vgg):
-    content = images.load_image("grace_hopper", max_size=64)  # 64x54: not square on purpose
+    content = images.load_image("grace_hopper", max_size=64)  # 64x55: not square on purpose
     style_image = images.sample_image("mosaic")  # 256x256: a different size
     result = style.transfer_style(content, style_image, vgg, steps=6, progress=0)
     assert result.weights == "random"
@@ -154,3 +154,28 @@ def test_save_image_writes_a_png_that_loads_back(tmp_path):
     image = images.draw_mosaic(32)
     path = images.save_image(image, tmp_path / "m.png")
     np.testing.assert_allclose(images.load_image(path), image, atol=1 / 255 + 1e-6)
+
+
+def test_style_command_keeps_the_content_size(tmp_path, capsys):
+    from PIL import Image
+
+    from gan_keras import cli
+
+    out = tmp_path / "styled.png"
+    code = cli.main(["style", "grace_hopper", "waves", "--out", str(out), "--fast", "--size", "64",
+                     "--steps", "3", "--weights", "none", "--layers", "block1_conv1,block2_conv1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "VGG19 weights: random" in captured.out
+    with Image.open(out) as img:
+        assert img.size == (55, 64)  # grace_hopper is 600x512 (HxW), scaled to a longer side of 64
+
+
+def test_style_command_explains_an_unreadable_style_picture(tmp_path, capsys):
+    from gan_keras import cli
+
+    junk = tmp_path / "style.png"
+    junk.write_bytes(b"\x89PNG not really")
+    code = cli.main(["style", "grace_hopper", str(junk), "--out", str(tmp_path / "x.png"), "--weights", "none"])
+    assert code == 2
+    assert "not an image" in capsys.readouterr().err

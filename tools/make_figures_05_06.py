@@ -32,22 +32,23 @@ def main() -> None:
     photo = images.load_image("grace_hopper", max_size=200)
 
     model = dream.build_dream_model(weights=weights, seed=0)
-    dreamed = dream.deep_dream(photo, model, steps=10, num_octaves=3, max_loss=None, progress=1)
+    dreamed = dream.deep_dream(photo, model, steps=10, num_octaves=3, max_loss=None, progress=2)
     print(f"dream: weights {dreamed.weights}, loss {dream.layer_activation(model, photo):.3f} -> "
           f"{dream.layer_activation(model, dreamed.image):.3f}")
     plots.save_image(np.concatenate([photo, dreamed.image], axis=1), FIGURES / "05_deepdream.png")
+    print(f"wrote {FIGURES / '05_deepdream.png'}")
 
-    content = images.load_image("grace_hopper", max_size=160)
+    content = images.load_image("grace_hopper", max_size=128)
     extractor = style.build_feature_extractor(weights=weights, seed=0)
     row = [content]
     for name in ("mosaic", "flower"):
-        style_image = images.load_image(name, max_size=160)
-        result = style.transfer_style(content, style_image, extractor, steps=150, progress=1)
+        style_image = images.load_image(name, max_size=128)
+        result = style.transfer_style(content, style_image, extractor, steps=80, progress=2)
         h = result.history
         print(f"style {name}: weights {result.weights}, loss {h['loss'][0]:.4g} -> {h['loss'][-1]:.4g}")
         row += [images.resize(style_image, *content.shape[:2]), result.image]
     plots.save_image(np.concatenate(row, axis=1), FIGURES / "06_style_transfer.png")
-    print(f"wrote {FIGURES / '05_deepdream.png'} and {FIGURES / '06_style_transfer.png'}")
+    print(f"wrote {FIGURES / '06_style_transfer.png'}")
 
 
 if __name__ == "__main__":
