@@ -108,10 +108,11 @@ def test_table_has_one_row_per_loss_and_toy_set():
 
 @pytest.mark.learning
 def test_non_saturating_gan_learns_the_ring(seeded):
-    run = modes.train_toy_gan("ring", "non_saturating", steps=1500, seed=0)
-    # Measured: see course/09_mode_collapse.md; an untrained generator scores 0 modes, 0.00.
-    assert run.metrics["modes_covered"] >= 5
-    assert run.metrics["high_quality"] >= 0.1
+    run = modes.train_toy_gan("ring", "non_saturating", steps=2000, seed=0)
+    # Measured on this seed: 7 of 8 modes, high-quality share 0.24. After 100 steps the same
+    # generator scores 0 modes and 0.00 (the points are not yet near any mode).
+    assert run.metrics["modes_covered"] >= 6, run.metrics
+    assert run.metrics["high_quality"] >= 0.15, run.metrics
 
 
 # --- exercise checks -------------------------------------------------------------------
