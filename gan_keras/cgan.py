@@ -175,3 +175,30 @@ def stack_label_maps(images, labels, num_classes: int = 10):
     height, width = ops.shape(images)[1], ops.shape(images)[2]
     maps = ops.broadcast_to(one_hot[:, None, None, :], (ops.shape(images)[0], height, width, num_classes))
     return ops.concatenate([images, maps], axis=-1)
+
+
+def interpolate_classes(generator, z, start: int, end: int, steps: int = 8) -> np.ndarray:
+    """Return images at fixed noise ``z`` while the label moves from class ``start`` to ``end``.
+
+    The label vector (one-hot, or the learned embedding) is interpolated linearly and fed
+    through the generator's layers after its ``z_and_label`` concatenation (weights shared).
+    Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+    names = [layer.name for layer in generator.layers]
+    if "z_and_label" not in names:
+        raise ValueError("interpolate_classes needs a generator made by build_conditional_generator "
+                         "(a layer named 'z_and_label')")
+    z = np.asarray(z, dtype="float32").reshape(1, -1)
+    if "label_embedding" in names:
+        table = generator.get_layer("label_embedding").get_weights()[0]
+    else:
+        table = np.eye(int(generator.get_layer("label_onehot").num_tokens), dtype="float32")
+    for k, what in ((start, "start"), (end, "end")):
+        if not 0 <= int(k) < len(table):
+            raise ValueError(f"{what} must be a class in 0..{len(table) - 1}, got {k}")
+    t = np.linspace(0.0, 1.0, int(steps), dtype="float32")[:, None]
+    vectors = (1 - t) * table[int(start)] + t * table[int(end)]
+    x = keras.ops.concatenate([np.repeat(z, len(t), axis=0), vectors], axis=-1)
+    for layer in generator.layers[names.index("z_and_label") + 1:]:
+        x = layer(x, training=False)
+    return keras.ops.convert_to_numpy(x)

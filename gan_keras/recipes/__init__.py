@@ -14,6 +14,8 @@ from gan_keras.recipes.common import RunResult, TrainConfig
 # model name -> module holding its recipe (imported only when used)
 REGISTRY = {
     "gan": "gan_keras.recipes.gan",
+    "dcgan": "gan_keras.recipes.dcgan",
+    "cgan": "gan_keras.recipes.cgan",
     "sgan": "gan_keras.recipes.sgan",
     "dcgan": "gan_keras.recipes.dcgan",
     "cgan": "gan_keras.recipes.cgan",
