@@ -12,13 +12,13 @@ from gan_keras.checks.ch04 import check_concat_label, check_stack_label_maps
 from gan_keras.checks.ch01 import (
     check_discriminator_backward, check_js_divergence, check_optimal_discriminator,
 )
-from gan_keras.checks.ch08 import check_real_fake_logit, check_unsupervised_loss
-from gan_keras.checks.ch09 import check_high_quality_share, check_modes_covered
 from gan_keras.checks.ch02 import (
     check_discriminator_loss, check_generator_loss, check_least_squares_discriminator_loss,
     check_value_function,
 )
 from gan_keras.checks.ch07 import check_kl_loss, check_reparameterize
+from gan_keras.checks.ch08 import check_real_fake_logit, check_unsupervised_loss
+from gan_keras.checks.ch09 import check_high_quality_share, check_modes_covered
 from gan_keras.checks.ch05 import check_dream_loss, check_gradient_ascent_update
 from gan_keras.checks.ch06 import check_content_loss, check_gram_matrix, check_style_loss
 from gan_keras.checks.ch10 import check_cycle_loss, check_pix2pix_generator_loss
@@ -32,28 +32,24 @@ __all__ = [
     "check_stack_label_maps",
     "check_content_loss",
     "check_cycle_loss",
-    "check_discriminator_backward",
+    "check_pix2pix_generator_loss",
     "check_discriminator_loss",
     "check_dream_loss",
     "check_generator_loss",
+    "check_kl_loss",
+    "check_reparameterize",
     "check_gradient_ascent_update",
     "check_gram_matrix",
-    "check_high_quality_share",
-    "check_js_divergence",
-    "check_kl_loss",
-    "check_least_squares_discriminator_loss",
-    "check_modes_covered",
     "check_optimal_discriminator",
-    "check_pix2pix_generator_loss",
-    "check_real_fake_logit",
-    "check_reparameterize",
-    "check_style_loss",
-    "check_unsupervised_loss",
+    "check_discriminator_backward",
+    "check_js_divergence",
+    "check_least_squares_discriminator_loss",
     "check_value_function",
+    "check_real_fake_logit",
+    "check_unsupervised_loss",
+    "check_high_quality_share",
+    "check_modes_covered",
+    "check_style_loss",
     "reference_of",
     "require",
-    "check_real_fake_logit",
-    "check_unsupervised_loss",
-    "check_high_quality_share",
-    "check_modes_covered",
 ]

@@ -17,15 +17,10 @@ REGISTRY = {
     "dcgan": "gan_keras.recipes.dcgan",
     "cgan": "gan_keras.recipes.cgan",
     "sgan": "gan_keras.recipes.sgan",
-    "dcgan": "gan_keras.recipes.dcgan",
-    "cgan": "gan_keras.recipes.cgan",
-    "sgan": "gan_keras.recipes.sgan",
     "pix2pix": "gan_keras.recipes.pix2pix",
     "srgan": "gan_keras.recipes.srgan",
     "discogan": "gan_keras.recipes.discogan",
     "vae": "gan_keras.recipes.vae",
-    "dcgan": "gan_keras.recipes.dcgan",
-    "cgan": "gan_keras.recipes.cgan",
 }
 
 
