@@ -174,7 +174,7 @@ class StyleTransfer:
         self.style_targets = {name: style_features[name][0] for name in model.style_layers}
         # The picture is the variable; it starts from the content picture.
         self.image = keras.Variable(preprocess(content), name="stylised_image")
-        self._step = None
+        self._step = self._optimizer = None
 
     def losses(self, x):
         """Return the total, content, style and total-variation losses of a preprocessed batch ``x``."""
@@ -193,7 +193,7 @@ class StyleTransfer:
         """Take one optimiser step on the picture; return the losses before it as floats."""
         import tensorflow as tf
 
-        if self._step is None:
+        if self._step is None or self._optimizer is not optimizer:
             @tf.function
             def _train_step():
                 with tf.GradientTape() as tape:
@@ -204,7 +204,7 @@ class StyleTransfer:
                 self.image.assign(tf.clip_by_value(self.image, -IMAGENET_MEAN_BGR, 255.0 - IMAGENET_MEAN_BGR))
                 return total, c_loss, s_loss, tv_loss
 
-            self._step = _train_step
+            self._step, self._optimizer = _train_step, optimizer
         return [float(v) for v in self._step()]
 
     def result(self) -> np.ndarray:
