@@ -256,6 +256,26 @@ def check_images(images, name: str = "images", expected_shape=None) -> np.ndarra
     return array
 
 
+def check_labels(labels, num_classes: int | None = None, name: str = "labels") -> np.ndarray:
+    """Return labels as int32 after checking they are class indices ``0..num_classes - 1``."""
+    if not hasattr(labels, "__len__"):
+        raise TypeError(f"{name} must be an array of class indices, got {type(labels).__name__}")
+    array = np.asarray(labels)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.dtype.kind == "f" and array.size and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer class indices, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must have shape (n,), got {array.shape}")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must be class indices >= 0, got {array.min()}")
+    if num_classes is not None and array.size and array.max() >= num_classes:
+        raise ValueError(f"{name} must lie in 0..{num_classes - 1}, got {array.max()}")
+    return array.astype(np.int32)
+
+
 def make_dataset(
     images,
     labels=None,
@@ -278,7 +298,7 @@ def make_dataset(
             "lower --batch-size or use more data"
         )
     if labels is not None:
-        labels = np.asarray(labels)
+        labels = check_labels(labels)
         if len(labels) != len(images):
             raise ValueError(f"got {len(images)} images but {len(labels)} labels")
         ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))

@@ -114,10 +114,12 @@ def read_arrays(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"array file {str(path)!r} does not exist")
+    import zipfile
+
     try:
         with np.load(path, allow_pickle=False) as store:
             return {name: store[name] for name in store.files}
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"cannot read array file {str(path)!r} (damaged or not an .npz file): "
                          f"{exc}") from exc
 
