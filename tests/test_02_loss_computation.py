@@ -42,7 +42,7 @@ def test_gradients_of_the_two_generator_losses_as_d_goes_to_zero():
     assert abs(g_mm[0]) < 1e-4 and abs(g_ns[0]) > 0.99
 
 
-def test_non_saturating_loss_moves_the_numpy_generator_faster_at_the_start():
+def test_non_saturating_gradient_is_far_larger_when_d_rejects_the_fakes():
     """The same GAN, the same seed, a discriminator trained first to reject the fakes."""
     norms = {}
     for loss in ("non_saturating", "minimax"):
