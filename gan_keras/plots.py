@@ -175,60 +175,6 @@ __all__ = [
 ]
 
 
-# --- Chapters 03 and 04: latent interpolation and the class grid ------------------------
-
-def interpolate_latents(z_start, z_end, steps: int = 10, spherical: bool = False) -> np.ndarray:
-    """Return ``steps`` latent vectors from ``z_start`` to ``z_end`` (linear, or slerp if ``spherical``).
-
-    Introduced in ``notebooks/03_dcgan.ipynb``.
-    """
-    a = np.asarray(z_start, dtype=np.float64).ravel()
-    b = np.asarray(z_end, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise ValueError(f"z_start and z_end must have the same size, got {a.size} and {b.size}")
-    if not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-    t = np.linspace(0.0, 1.0, int(steps))[:, None]
-    if spherical:
-        # Gaussian samples live near a sphere: slerp keeps the norm, a straight line shrinks it
-        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        if omega > 1e-6:
-            return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
-    return ((1 - t) * a + t * b).astype(np.float32)
-
-
-def plot_interpolation(images, title: str | None = None, labels=None, size: float = 1.2) -> Figure:
-    """Return a figure of images in one row (an interpolation strip), optionally captioned."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"images must have shape (N, H, W, C) with N >= 1, got {images.shape}")
-    n = len(images)
-    fig = Figure(figsize=(size * n, size * 1.25 if labels is not None or title else size))
-    for i, img in enumerate(to_unit(images)):
-        ax = fig.add_subplot(1, n, i + 1)
-        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray", vmin=0, vmax=1,
-                  interpolation="nearest")
-        ax.set_axis_off()
-        if labels is not None:
-            ax.set_title(str(labels[i]), fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def class_grid(images, num_classes: int = 10) -> np.ndarray:
-    """Tile ``num_classes * k`` images (class by class) into a grid with row ``r`` holding class ``r``, no gaps."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or len(images) % num_classes:
-        raise ValueError(f"expected (num_classes * k, H, W, C) images with num_classes={num_classes}, "
-                         f"got shape {images.shape}")
-    return image_grid(images, nrows=num_classes, ncols=len(images) // num_classes, pad=0)
-
-
-__all__ += ["interpolate_latents", "plot_interpolation", "class_grid"]
-
-
 # Chapter 07: latent spaces.
 def plot_latent_scatter(z, labels=None, title: str = "Test images in the 2-D latent space") -> Figure:
     """Return a scatter plot of 2-D latent codes, coloured by label when labels are given."""
@@ -292,116 +238,6 @@ def show_translations(columns, titles=None, title: str | None = None, size: floa
 
 
 __all__ += ["interleave_columns", "show_translations"]
-
-
-# ---------------------------------------------------------------------------------------
-# Chapters 01-02: the adversarial process in 1-D and the generator's two losses
-# ---------------------------------------------------------------------------------------
-
-def plot_adversarial_process(x, p_data, stages, titles=None, d_star=None,
-                             title: str | None = None) -> Figure:
-    """Return the original paper's figure: one panel per stage of training on 1-D data.
-
-    ``stages`` is a list of ``(p_g, d)``: the generator's density and the discriminator's
-    output ``D(x)`` on the grid ``x``. The data density is dotted, the generator's solid,
-    ``D`` dashed; ``d_star`` (a list, one per stage) adds the optimal discriminator.
-    Introduced in ``notebooks/01_gan_basics.ipynb``.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    p_data = np.asarray(p_data, dtype=np.float64)
-    if x.ndim != 1 or p_data.shape != x.shape:
-        raise ValueError(f"x and p_data must be 1-D arrays of the same length, got {x.shape} and {p_data.shape}")
-    if not stages:
-        raise ValueError("stages must hold at least one (p_g, d) pair")
-    if titles is not None and len(titles) != len(stages):
-        raise ValueError(f"got {len(titles)} titles for {len(stages)} stages")
-    if d_star is not None and len(d_star) != len(stages):
-        raise ValueError(f"got {len(d_star)} optimal discriminators for {len(stages)} stages")
-    n = len(stages)
-    fig = Figure(figsize=(3.2 * n, 3.0))
-    axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
-    for i, (ax, (p_g, d)) in enumerate(zip(axes, stages)):
-        p_g, d = np.asarray(p_g, dtype=np.float64), np.asarray(d, dtype=np.float64)
-        if p_g.shape != x.shape or d.shape != x.shape:
-            raise ValueError(f"stage {i}: p_g and d must have the grid's shape {x.shape}, "
-                             f"got {p_g.shape} and {d.shape}")
-        ax.plot(x, p_data, linestyle=":", color="black", linewidth=2, label="data $p_{data}$")
-        ax.plot(x, p_g, linestyle="-", color="tab:green", linewidth=1.8, label="generator $p_g$")
-        ax.plot(x, d, linestyle="--", color="tab:blue", linewidth=1.5, label="discriminator $D(x)$")
-        if d_star is not None:
-            # D* is a ratio of densities: drawn only where there is mass, not in the empty tails
-            mass = p_data + p_g
-            shown = np.where(mass > 0.01 * mass.max(), np.asarray(d_star[i], dtype=np.float64), np.nan)
-            ax.plot(x, shown, linestyle="-.", color="gray",
-                    linewidth=1, label="optimal $D^*(x)$")
-        ax.axhline(0.5, color="lightgray", linewidth=0.8, zorder=0)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("x")
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=10)
-    axes[0].legend(fontsize=7, loc="upper left")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_generator_loss_gradients(d_fake, minimax_gradient, non_saturating_gradient,
-                                  title: str = "How hard each loss pushes the generator") -> Figure:
-    """Return the magnitude of each generator loss's gradient (at D's logit) against ``D(G(z))``.
-
-    Introduced in ``notebooks/02_loss_computation.ipynb``.
-    """
-    d_fake = np.asarray(d_fake, dtype=np.float64)
-    curves = {"minimax: log(1 - D(G(z)))": minimax_gradient,
-              "non-saturating: -log D(G(z))": non_saturating_gradient}
-    fig = Figure(figsize=(6, 3.5))
-    ax = fig.add_subplot()
-    for (label, grad), color in zip(curves.items(), ("tab:red", "tab:blue")):
-        grad = np.asarray(grad, dtype=np.float64)
-        if grad.shape != d_fake.shape:
-            raise ValueError(f"gradients must have the shape of d_fake {d_fake.shape}, got {grad.shape}")
-        ax.plot(d_fake, np.abs(grad), label=label, color=color)
-    ax.set_xlabel("D(G(z))  (0: the discriminator is sure the sample is fake)")
-    ax.set_ylabel("|d loss / d logit|")
-    ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
-__all__ += ["plot_adversarial_process", "plot_generator_loss_gradients"]
-
-
-def plot_loss_comparison(histories, keys=("g_grad_norm", "d_fake"), log_keys=("g_grad_norm",),
-                         title: str | None = None) -> Figure:
-    """Return one panel per key comparing per-step histories of runs (name -> history dict).
-
-    Introduced in ``notebooks/02_loss_computation.ipynb``.
-    """
-    if not histories:
-        raise ValueError("histories must map at least one run name to its history")
-    labels = {"g_grad_norm": "generator gradient norm", "d_fake": "D(G(z))", "d_real": "D(x)",
-              "d_loss": "d_loss", "g_loss": "g_loss"}
-    fig = Figure(figsize=(5 * len(keys), 3.5))
-    axes = fig.subplots(1, len(keys), squeeze=False)[0]
-    for ax, key in zip(axes, keys):
-        for name, history in histories.items():
-            if key not in history:
-                raise ValueError(f"run {name!r} has no {key!r} in its history (keys: {sorted(history)})")
-            ax.plot(np.asarray(history[key], dtype=np.float64), label=str(name), linewidth=1.2)
-        if key in log_keys:
-            ax.set_yscale("log")
-        ax.set_xlabel("training step")
-        ax.set_ylabel(labels.get(key, key))
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-__all__ += ["plot_loss_comparison"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -633,3 +469,34 @@ def plot_generator_loss_gradients(d_fake, minimax_gradient, non_saturating_gradi
 
 
 __all__ += ["plot_adversarial_process", "plot_generator_loss_gradients"]
+
+
+def plot_loss_comparison(histories, keys=("g_grad_norm", "d_fake"), log_keys=("g_grad_norm",),
+                         title: str | None = None) -> Figure:
+    """Return one panel per key comparing per-step histories of runs (name -> history dict).
+
+    Introduced in ``notebooks/02_loss_computation.ipynb``.
+    """
+    if not histories:
+        raise ValueError("histories must map at least one run name to its history")
+    labels = {"g_grad_norm": "generator gradient norm", "d_fake": "D(G(z))", "d_real": "D(x)",
+              "d_loss": "d_loss", "g_loss": "g_loss"}
+    fig = Figure(figsize=(5 * len(keys), 3.5))
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        for name, history in histories.items():
+            if key not in history:
+                raise ValueError(f"run {name!r} has no {key!r} in its history (keys: {sorted(history)})")
+            ax.plot(np.asarray(history[key], dtype=np.float64), label=str(name), linewidth=1.2)
+        if key in log_keys:
+            ax.set_yscale("log")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(labels.get(key, key))
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_loss_comparison"]
