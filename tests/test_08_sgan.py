@@ -109,6 +109,9 @@ def test_sgan_classifier_beats_the_supervised_only_baseline_on_the_same_labels()
     test = data.load_images("digits", split="test")
     # 3 labels per class (30 labelled images) and the 1437 training images unlabelled;
     # both networks start from the same weights and take the same 220 updates.
+    # Measured (test accuracy SGAN / labels only): seed 0 0.853 / 0.842 (this test),
+    # seed 1 0.786 / 0.769, seed 2 0.789 / 0.797. The gain is small and not found on every
+    # seed on the digits stand-in; course/08_semi_supervised_gan.md says why.
     result = sgan.compare_with_supervised(train, test, per_class=3, epochs=10, seed=0)
     assert result["sgan_accuracy"] > result["supervised_accuracy"] + 0.005, result
     assert result["sgan_accuracy"] > 0.8, result

@@ -43,7 +43,7 @@ def train(config: TrainConfig) -> RunResult:
     keep = sgan.labelled_subset(train_data.labels, per_class, config.seed)
     out_dir = run_folder(config)
     model = build(config.latent_dim, train_data.image_shape, train_data.num_classes, seed=config.seed)
-    callbacks = standard_callbacks(out_dir)
+    callbacks = standard_callbacks(out_dir, show=config.show)
     train_ds = sgan.make_sgan_dataset(train_data.images[keep], train_data.labels[keep], train_data.images,
                                       batch_size=config.batch_size, seed=config.seed)
     history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
