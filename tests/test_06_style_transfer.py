@@ -7,6 +7,22 @@ from gan_keras import checks, images, style
 from gan_keras.checks import ExerciseError
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Fail any test here that opens a connection beyond this machine."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
 def test_gram_matrix_matches_numpy():
     f = np.random.default_rng(0).normal(size=(7, 5, 4)).astype(np.float32)
     flat = f.reshape(-1, 4).astype(np.float64)
@@ -101,6 +117,27 @@ def test_offline_imagenet_request_falls_back_to_random_and_says_so(capsys):
     assert "offline" in capsys.readouterr().err
     with pytest.raises(images.WeightsUnavailableError, match="weights=None"):
         images.load_application("vgg19", weights="imagenet", fallback=False)
+
+
+def test_failed_download_falls_back_or_fails_with_advice(monkeypatch, tmp_path, capsys):
+    import keras
+
+    real_vgg19 = keras.applications.VGG19
+
+    def vgg19_without_internet(*args, weights=None, **kwargs):
+        if weights == "imagenet":
+            raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3]")
+        return real_vgg19(*args, weights=weights, **kwargs)
+
+    monkeypatch.setenv("GAN_KERAS_OFFLINE", "0")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached weights
+    monkeypatch.setattr(keras.applications, "VGG19", vgg19_without_internet)
+    with pytest.raises(images.WeightsUnavailableError, match="could not download.*weights=None"):
+        images.load_application("vgg19", weights="imagenet", fallback=False)
+    model, used = images.load_application("vgg19", weights="imagenet")
+    assert used == "random"
+    message = capsys.readouterr().err.strip().splitlines()
+    assert len(message) == 1 and "URL fetch failure" in message[0] and "random" in message[0]
 
 
 def test_unknown_layer_names_the_real_ones():
