@@ -69,6 +69,38 @@ def test_every_chapter_note_has_its_notebook(path):
     assert (ROOT / "notebooks" / f"{path.stem}.ipynb").is_file(), f"notebooks/{path.stem}.ipynb is missing"
 
 
+def _notebook_exercise_ids():
+    found = {}
+    for path in NOTEBOOKS:
+        for cell in notebook.read_notebook(path)["cells"]:
+            if notebook.exercise_id(cell):
+                found.setdefault(notebook.exercise_id(cell), []).append(path.name)
+    return found
+
+
+def test_every_exercise_of_a_present_chapter_is_in_exactly_one_notebook():
+    """A registered check whose chapter exists is used by one exercise cell, in that chapter."""
+    used = _notebook_exercise_ids()
+    present = {int(p.stem[:2]) for p in NOTEBOOKS if nbtool.CHAPTER_NAME.match(p.stem)}
+    problems = []
+    for ex_id in REGISTRY:
+        if int(ex_id.split(".")[0]) in present and len(used.get(ex_id, [])) != 1:
+            problems.append(f"exercise {ex_id} appears in {used.get(ex_id, [])} (expected one notebook)")
+    assert not problems, "\n".join(problems)
+
+
+def test_syllabus_lists_every_registered_exercise():
+    text = (ROOT / "course" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+\.\d+) \| [^|]+ \| `checks\.(\w+)` \| `([\w.]+)` \|$", text, re.M)
+    listed = {ex_id: (check, reference) for ex_id, check, reference in rows}
+    assert len(listed) == len(rows), "an exercise is listed twice in course/README.md"
+    for ex_id, ex in REGISTRY.items():
+        assert ex_id in listed, f"course/README.md's exercise table lacks exercise {ex_id} ({ex.title})"
+        assert listed[ex_id] == (ex.check.__name__, str(ex.reference).replace(":", ".")), ex_id
+    stale = sorted(set(listed) - set(REGISTRY))
+    assert not stale, f"course/README.md lists exercises that are not registered: {stale}"
+
+
 def test_setup_cell_pins_the_release_of_the_package():
     """Colab installs the tag of this package version, and the badges open the same tag."""
     from gan_keras import __version__
