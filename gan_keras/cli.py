@@ -272,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_train(sub)
     _add_models(sub)
+    _add_dream(sub)
+    _add_style(sub)
     _add_evaluate(sub)
     _add_notebooks(sub)
     return parser
