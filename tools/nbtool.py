@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -43,10 +44,12 @@ import gan_keras.notebook
 FAST = gan_keras.notebook.setup()  # True when GAN_KERAS_FAST=1: tiny settings, seconds per cell'''
 
 
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
 def badge(notebook_name: str) -> str:
     """Return the markdown of the Open-in-Colab badge of a notebook."""
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({config.colab_url(notebook_name)})")
+    return f"[![Open In Colab]({BADGE_IMAGE})]({config.colab_url(notebook_name)})"
 
 
 def md(text: str):
@@ -103,7 +106,6 @@ def save(nb, path) -> None:
 # ----------------------------------------------------------------------------------------
 # Hygiene: what tests/test_hygiene.py checks, usable before a commit (`python tools/nbtool.py check`).
 
-BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 CHAPTER_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+$")
 _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_LINK = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
@@ -146,8 +148,6 @@ def link_problems(markdown: str, base: Path, where: str) -> list[str]:
         path = target.split("#", 1)[0].split("?", 1)[0]
         if not path:
             continue
-        from urllib.parse import unquote
-
         if not (base / unquote(path)).exists():
             problems.append(f"{where}: broken link {target!r} ({(base / unquote(path)).resolve()} does not exist)")
     return problems
