@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from gan_keras import io, modes, plots
+from gan_keras.losses import canonical_loss_name
 
 
 def main() -> None:
@@ -37,7 +38,8 @@ def main() -> None:
                 seconds = time.perf_counter() - start
                 row = {"toy": toy, "loss": run.loss, "seed": seed, "steps": run.steps,
                        "modes_covered": run.metrics["modes_covered"], "num_modes": run.metrics["num_modes"],
-                       "high_quality": run.metrics["high_quality"], "seconds": round(seconds, 1)}
+                       "high_quality": run.metrics["high_quality"], "seconds": round(seconds, 1),
+                       "counts": run.metrics["counts"]}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if seed == args.seeds[0]:
@@ -54,8 +56,8 @@ def main() -> None:
     if args.json:
         io.write_json(args.json, rows)
     if args.figures:
-        toys = [t for t in args.toys]
-        losses = [modes.LOSS_NAMES[modes.LOSS_NAMES.index(l)] if l in modes.LOSS_NAMES else l for l in args.losses]
+        toys = list(args.toys)
+        losses = [canonical_loss_name(name) for name in args.losses]
         panels = [[finals[(t, l)] for l in losses if (t, l) in finals] for t in toys]
         sets = [modes.toy_set(t) for t in toys]
         fig = plots.plot_toy_grid(panels, [s.centers for s in sets], [s.extent for s in sets],
