@@ -175,60 +175,6 @@ __all__ = [
 ]
 
 
-# --- Chapters 03 and 04: latent interpolation and the class grid ------------------------
-
-def interpolate_latents(z_start, z_end, steps: int = 10, spherical: bool = False) -> np.ndarray:
-    """Return ``steps`` latent vectors from ``z_start`` to ``z_end`` (linear, or slerp if ``spherical``).
-
-    Introduced in ``notebooks/03_dcgan.ipynb``.
-    """
-    a = np.asarray(z_start, dtype=np.float64).ravel()
-    b = np.asarray(z_end, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise ValueError(f"z_start and z_end must have the same size, got {a.size} and {b.size}")
-    if not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-    t = np.linspace(0.0, 1.0, int(steps))[:, None]
-    if spherical:
-        # Gaussian samples live near a sphere: slerp keeps the norm, a straight line shrinks it
-        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        if omega > 1e-6:
-            return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
-    return ((1 - t) * a + t * b).astype(np.float32)
-
-
-def plot_interpolation(images, title: str | None = None, labels=None, size: float = 1.2) -> Figure:
-    """Return a figure of images in one row (an interpolation strip), optionally captioned."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"images must have shape (N, H, W, C) with N >= 1, got {images.shape}")
-    n = len(images)
-    fig = Figure(figsize=(size * n, size * 1.25 if labels is not None or title else size))
-    for i, img in enumerate(to_unit(images)):
-        ax = fig.add_subplot(1, n, i + 1)
-        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray", vmin=0, vmax=1,
-                  interpolation="nearest")
-        ax.set_axis_off()
-        if labels is not None:
-            ax.set_title(str(labels[i]), fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def class_grid(images, num_classes: int = 10) -> np.ndarray:
-    """Tile ``num_classes * k`` images (class by class) into a grid with row ``r`` holding class ``r``, no gaps."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or len(images) % num_classes:
-        raise ValueError(f"expected (num_classes * k, H, W, C) images with num_classes={num_classes}, "
-                         f"got shape {images.shape}")
-    return image_grid(images, nrows=num_classes, ncols=len(images) // num_classes, pad=0)
-
-
-__all__ += ["interpolate_latents", "plot_interpolation", "class_grid"]
-
-
 # Chapter 07: latent spaces.
 def plot_latent_scatter(z, labels=None, title: str = "Test images in the 2-D latent space") -> Figure:
     """Return a scatter plot of 2-D latent codes, coloured by label when labels are given."""
