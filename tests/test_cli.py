@@ -55,3 +55,53 @@ def test_bad_options_get_one_line_errors(tmp_path, args, message):
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("python -m gan_keras")]
     assert len(errors) == 1 and message in errors[0], out.stderr[-1000:]
+
+
+def test_train_help_lists_the_speed_and_fault_options(tmp_path):
+    out = run_cli("train", "--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for option in ("--mixed-precision", "--jit", "--resume", "--seed"):
+        assert option in out.stdout
+
+
+def _main(args, capsys):
+    from gan_keras import cli
+
+    code = cli.main(args)
+    return code, capsys.readouterr()
+
+
+def test_mixed_precision_and_jit_runs_write_a_loadable_generator(tmp_path, monkeypatch, capsys):
+    from gan_keras import io
+
+    monkeypatch.chdir(tmp_path)
+    code, out = _main(["train", "gan", "--fast", "--epochs", "1", "--mixed-precision", "--jit",
+                       "--out", "run"], capsys)
+    assert code == 0, out.err[-2000:]
+    config = json.loads((tmp_path / "run" / "run.json").read_text())["config"]
+    assert config["mixed_precision"] is True and config["jit"] is True
+    generator = io.load_model(tmp_path / "run" / "generator.keras", expected_input_shape=(64,),
+                              expected_output_shape=(28, 28, 1))
+    images = generator.predict(np.random.default_rng(0).standard_normal((4, 64)), verbose=0)
+    assert np.all(np.isfinite(images)) and images.std() > 0
+    import keras
+
+    assert keras.config.dtype_policy().name == "float32"  # the run restored the global policy
+
+
+def test_resume_continues_a_run_exactly_like_an_uninterrupted_one(tmp_path, monkeypatch, capsys):
+    import keras
+
+    monkeypatch.chdir(tmp_path)
+    assert _main(["train", "gan", "--fast", "--epochs", "1", "--seed", "3", "--out", "cut"], capsys)[0] == 0
+    code, out = _main(["train", "gan", "--fast", "--epochs", "2", "--seed", "3", "--out", "cut", "--resume"], capsys)
+    assert code == 0 and "after epoch 1" in out.err
+    assert _main(["train", "gan", "--fast", "--epochs", "2", "--seed", "3", "--out", "full"], capsys)[0] == 0
+    a = keras.models.load_model(tmp_path / "cut" / "generator.keras")
+    b = keras.models.load_model(tmp_path / "full" / "generator.keras")
+    for x, y in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+    assert (json.loads((tmp_path / "cut" / "history.json").read_text())
+            == json.loads((tmp_path / "full" / "history.json").read_text()))
+    with Image.open(tmp_path / "cut" / "progress.gif") as gif:
+        assert gif.n_frames == 2  # the GIF covers both epochs
