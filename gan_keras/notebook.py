@@ -103,10 +103,16 @@ def setup(verbose: bool = True) -> bool:
 
     Introduced in every notebook's setup cell.
     """
+    config.check_backend_setting()
+    try:
+        import keras
+        import tensorflow as tf
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            f"gan_keras needs TensorFlow and Keras 3, but importing them failed ({exc}): run "
+            "`pip install -r requirements.txt` in the course repository, then restart the kernel") from exc
     config.require_tensorflow_backend()
     fast = config.fast_mode()
-    import keras
-    import tensorflow as tf
 
     warnings = check_versions(tf.__version__, keras.__version__)
     for module in (tf, keras):

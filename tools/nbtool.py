@@ -39,7 +39,11 @@ import sys
 if "google.colab" in sys.modules:  # Colab: install the course's package at its pinned release
     %pip install -q "gan_keras @ git+https://github.com/{config.REPOSITORY}@{config.REPOSITORY_REF}"
 
-import gan_keras.notebook
+try:
+    import gan_keras.notebook
+except ModuleNotFoundError as exc:  # outside Colab the package comes from the repository
+    raise ModuleNotFoundError("gan_keras is not installed in this kernel: run `pip install -r requirements.txt` "
+                              "in the course repository, then restart the kernel") from exc
 
 FAST = gan_keras.notebook.setup()  # True when GAN_KERAS_FAST=1: tiny settings, seconds per cell'''
 
