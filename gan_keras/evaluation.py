@@ -202,3 +202,49 @@ def format_markdown_table(results: dict) -> str:
     for label, cells in _table_rows(results):
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def project_to_latent(generator, images, steps: int = 200, learning_rate: float = 0.05, seed: int = 0,
+                      prior_weight: float = 1e-3):
+    """Return ``(z, reconstructions)``: latent vectors whose generated images are closest to ``images``.
+
+    A GAN has no encoder; gradient descent on ``z`` (the generator fixed) minimising the
+    pixel MSE, plus ``prior_weight * |z|^2`` to stay where N(0, I) has mass, gives it
+    "reconstructions" to set beside a VAE's. Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
+    """
+    import keras
+    import tensorflow as tf
+
+    images = gk_data.check_images(images, "images", expected_shape=tuple(generator.outputs[0].shape[1:]))
+    latent_dim = int(generator.inputs[0].shape[-1])
+    z0 = np.random.default_rng(seed).standard_normal((len(images), latent_dim)).astype("float32")
+    z = tf.Variable(z0)
+    target = tf.constant(images)
+    optimizer = keras.optimizers.Adam(learning_rate)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            fake_images = generator(z, training=False)
+            per_image = tf.reduce_mean(tf.square(fake_images - target), axis=[1, 2, 3])
+            loss = tf.reduce_sum(per_image + prior_weight * tf.reduce_sum(tf.square(z), axis=1))
+        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
+
+    for _ in range(int(steps)):
+        step()
+    return z.numpy(), generator.predict(z.numpy(), verbose=0)
+
+
+def blurred_mean_images(images, num: int, blur: float = 1.0, noise: float = 0.02, seed: int = 0) -> np.ndarray:
+    """Return ``num`` copies of the blurred mean image (plus faint pixel noise): a trivial "generator".
+
+    It has learned nothing but the average digit, which is why it is the baseline every
+    metric should rank last. Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
+    """
+    from scipy.ndimage import gaussian_filter
+
+    images = gk_data.check_images(images, "images")
+    mean = images.mean(axis=0)
+    blurred = np.stack([gaussian_filter(mean[..., c], blur) for c in range(mean.shape[-1])], axis=-1)
+    jitter = np.random.default_rng(seed).normal(0.0, noise, (num, *images.shape[1:]))
+    return np.clip(blurred[None] + jitter, -1.0, 1.0).astype("float32")

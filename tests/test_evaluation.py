@@ -91,3 +91,28 @@ def test_format_table():
                                              "parzen_stderr": 2.0}, "gan": {}})
     assert "12.35" in table and "-100.0 ± 2.0" in table and "vae" in table.splitlines()[0]
     assert evaluation.format_markdown_table({"vae": {"recall": 0.5}}).splitlines()[1] == "|---|---:|"
+
+
+def test_project_to_latent_finds_a_generated_image_again():
+    keras.utils.set_random_seed(1)
+    z_in = keras.Input((4,))
+    pixels = keras.layers.Dense(784, activation="tanh", kernel_initializer=keras.initializers.RandomNormal(0, 0.5))(z_in)
+    generator = keras.Model(z_in, keras.layers.Reshape((28, 28, 1))(pixels))
+    z_true = np.random.default_rng(3).standard_normal((4, 4)).astype("float32")
+    targets = generator.predict(z_true, verbose=0)
+    start = generator.predict(np.random.default_rng(0).standard_normal((4, 4)).astype("float32"), verbose=0)
+    z, closest = evaluation.project_to_latent(generator, targets, steps=100, learning_rate=0.05, seed=0)
+    before = np.mean((start - targets) ** 2)
+    after = np.mean((closest - targets) ** 2)
+    assert z.shape == (4, 4)
+    assert after < 0.25 * before
+
+
+def test_blurred_mean_images():
+    images = data.load_images("digits", limit=50).images
+    baseline = evaluation.blurred_mean_images(images, 7, noise=0.0)
+    assert baseline.shape == (7, 28, 28, 1) and baseline.min() >= -1 and baseline.max() <= 1
+    np.testing.assert_allclose(baseline[0], baseline[6])
+    from scipy.ndimage import gaussian_filter
+
+    np.testing.assert_allclose(baseline[0, ..., 0], gaussian_filter(images.mean(0)[..., 0], 1.0), atol=1e-6)

@@ -20,6 +20,7 @@ from gan_keras.models.mlp import (
     build_toy_discriminator,
     build_toy_generator,
 )
+from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.models.sgan import build_sgan_discriminator, build_sgan_generator
 
 __all__ = [
@@ -41,4 +42,6 @@ __all__ = [
     "build_sgan_generator",
     "build_toy_discriminator",
     "build_toy_generator",
+    "build_vae_decoder",
+    "build_vae_encoder",
 ]
