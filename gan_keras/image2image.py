@@ -115,7 +115,8 @@ def _check_weight(value, name: str) -> float:
 def _check_pair(data, what: str):
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise ValueError(f"{what} expects (input_images, target_images) batches, got {type(data).__name__}")
-    return data[0], data[1]
+    # Tensors, so that a NumPy batch passed to train_step directly mixes with the generator's output.
+    return ops.convert_to_tensor(data[0], "float32"), ops.convert_to_tensor(data[1], "float32")
 
 
 def _nearest_resize(images: np.ndarray, size) -> np.ndarray:

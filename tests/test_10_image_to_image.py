@@ -95,6 +95,39 @@ def test_trainers_check_their_models():
         model.translate(np.zeros((2, 7, 7, 1)))
 
 
+def _weights(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def _changed(before, model):
+    return any(not np.array_equal(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
+
+
+@pytest.mark.parametrize("name", ["pix2pix", "srgan", "discogan"])
+def test_one_train_step_updates_every_player_and_reports_named_metrics(name):
+    keras.utils.set_random_seed(0)
+    x = digits(8)
+    if name == "pix2pix":
+        model = i2i.Pix2Pix(m.build_unet_generator(filters=(8, 16)), m.build_patchgan_discriminator(filters=(8, 16)))
+        batch, players, extra = (pairs.edges(x), x), ("generator", "discriminator"), "l1"
+    elif name == "srgan":
+        model = i2i.SRGAN(m.build_sr_generator(filters=8, num_residual_blocks=1), m.build_sr_discriminator(filters=(8, 16)))
+        batch, players, extra = (pairs.downsample(x), x), ("generator", "discriminator"), "content_loss"
+    else:
+        model = i2i.DiscoGAN(m.build_disco_generator(filters=(8, 16)), m.build_disco_generator(filters=(8, 16)),
+                             m.build_disco_discriminator(filters=(8, 16)), m.build_disco_discriminator(filters=(8, 16)))
+        batch, extra = (x, pairs.thicken(digits(8, "test"))), "cycle_loss"
+        players = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+    model.compile()
+    before = {p: _weights(getattr(model, p)) for p in players}
+    logs = model.train_step(batch)
+    assert sorted(logs) == sorted(["d_loss", "g_loss", "d_real", "d_fake", extra])
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    for p in players:
+        assert _changed(before[p], getattr(model, p)), p
+    assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 1
+
+
 # ---------------------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------------------
