@@ -103,15 +103,19 @@ def _changed(before, model):
     return any(not np.array_equal(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
 
 
-@pytest.mark.parametrize("name", ["pix2pix", "srgan", "discogan"])
+@pytest.mark.parametrize("name", ["pix2pix", "srgan", "srgan_features", "discogan"])
 def test_one_train_step_updates_every_player_and_reports_named_metrics(name):
     keras.utils.set_random_seed(0)
     x = digits(8)
     if name == "pix2pix":
         model = i2i.Pix2Pix(m.build_unet_generator(filters=(8, 16)), m.build_patchgan_discriminator(filters=(8, 16)))
         batch, players, extra = (pairs.edges(x), x), ("generator", "discriminator"), "l1"
-    elif name == "srgan":
-        model = i2i.SRGAN(m.build_sr_generator(filters=8, num_residual_blocks=1), m.build_sr_discriminator(filters=(8, 16)))
+    elif name.startswith("srgan"):
+        # The feature version measures the content loss in a fixed network's features (the paper's VGG loss).
+        features = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, strides=2)])
+        model = i2i.SRGAN(m.build_sr_generator(filters=8, num_residual_blocks=1), m.build_sr_discriminator(filters=(8, 16)),
+                          feature_extractor=features if name == "srgan_features" else None)
+        frozen = [w.numpy().copy() for w in features.weights]
         batch, players, extra = (pairs.downsample(x), x), ("generator", "discriminator"), "content_loss"
     else:
         model = i2i.DiscoGAN(m.build_disco_generator(filters=(8, 16)), m.build_disco_generator(filters=(8, 16)),
@@ -126,6 +130,9 @@ def test_one_train_step_updates_every_player_and_reports_named_metrics(name):
     for p in players:
         assert _changed(before[p], getattr(model, p)), p
     assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 1
+    if name == "srgan_features":
+        assert len(frozen) == 2  # the feature network is a fixed judge: its kernel and bias stay
+        assert all(np.array_equal(a, w.numpy()) for a, w in zip(frozen, features.weights))
 
 
 # ---------------------------------------------------------------------------------------
