@@ -244,6 +244,14 @@ def test_checker_reads_links_and_titles_outside_code():
     assert nbtool.links(text) == ["real.md", "pic.png"]
 
 
+def test_checker_follows_anchors_into_markdown(tmp_path):
+    (tmp_path / "other.md").write_text("# Other\n\n## Glossary — 용어집\n\n## How `checks` work (ids)\n")
+    text = ("# Here\n\n## A section\n\n[a](#a-section) [b](other.md#glossary--용어집) "
+            "[c](other.md#how-checks-work-ids) [d](#missing) [e](other.md#nowhere)\n")
+    problems = nbtool.link_problems(text, tmp_path, "x.md")
+    assert [p.split("'")[1] for p in problems] == ["#missing", "other.md#nowhere"], problems
+
+
 def test_refresh_reapplies_setup_cell_and_badge_only(tmp_path):
     path = _good_chapter(tmp_path)
     nb = nbformat.read(path, as_version=4)

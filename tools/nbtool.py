@@ -143,17 +143,30 @@ def h1_titles(markdown: str) -> list[str]:
     return titles
 
 
+def anchors(markdown: str) -> set[str]:
+    """Return the anchors GitHub makes for the headings of a markdown text."""
+    found = set()
+    for m in re.finditer(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", _FENCE.sub("", markdown), re.M):
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", m.group(1)).replace("`", "").lower()
+        found.add(re.sub(r"[^\w\- ]", "", text).replace(" ", "-"))
+    return found
+
+
 def link_problems(markdown: str, base: Path, where: str) -> list[str]:
-    """Return one line per relative link of a text whose target does not exist."""
+    """Return one line per relative link of a text whose target (or its #anchor in a .md) does not exist."""
     problems = []
     for target in links(markdown):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "//")):
-            continue  # web addresses, mailto:, anchors inside the same page
-        path = target.split("#", 1)[0].split("?", 1)[0]
-        if not path:
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("//"):
+            continue  # web addresses, mailto:
+        path, _, anchor = target.split("?", 1)[0].partition("#")
+        file = (base / unquote(path)) if path else None
+        if file is not None and not file.exists():
+            problems.append(f"{where}: broken link {target!r} ({file.resolve()} does not exist)")
             continue
-        if not (base / unquote(path)).exists():
-            problems.append(f"{where}: broken link {target!r} ({(base / unquote(path)).resolve()} does not exist)")
+        if anchor and (file is None or file.suffix == ".md"):
+            text = markdown if file is None else file.read_text(encoding="utf-8")
+            if unquote(anchor).lower() not in anchors(text):
+                problems.append(f"{where}: broken link {target!r} (no heading makes the anchor #{anchor})")
     return problems
 
 
