@@ -124,6 +124,10 @@ def test_bad_input_is_explained():
         gk_vae.VAE(encoder, decoder).compile(optimizer="adam")
     with pytest.raises(ValueError, match="latent vectors"):
         small_vae().decode(np.zeros((2, 7)))
+    from gan_keras import recipes
+
+    with pytest.raises(ValueError, match="no GAN loss"):
+        recipes.train(recipes.TrainConfig(model="vae", loss="hinge"))
 
 
 def test_latent_grid_and_interpolation():

@@ -51,6 +51,9 @@ def write_pictures(vae: gk_vae.VAE, out_dir, test_images, test_labels=None, num:
 
 def train(config: TrainConfig) -> RunResult:
     """Train the VAE and write its run folder."""
+    if config.loss is not None:
+        raise ValueError(f"the VAE has no GAN loss to choose (got --loss {config.loss}); its loss is "
+                         "reconstruction + KL (see gan_keras.vae)")
     config = config.with_defaults(**defaults(FAST, FULL))
     beta = float(config.extra.get("beta", 1.0))
     keras.utils.set_random_seed(config.seed)
