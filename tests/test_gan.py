@@ -99,3 +99,36 @@ def test_gan_learns_a_1d_gaussian():
     assert abs(before.mean() - 4.0) > 1.0  # it did not start there
     assert abs(samples.mean() - 4.0) < 0.25, samples.mean()
     assert abs(samples.std() - 1.25) < 0.25, samples.std()
+
+
+def test_single_device_noise_is_the_plain_seeded_normal():
+    """The replica-aware sampler draws exactly what keras.random.normal drew before it."""
+    gan = small_gan(seed=5)
+    reference = keras.random.SeedGenerator(5)
+    np.testing.assert_array_equal(gan.sample_latent(4).numpy(),
+                                  keras.random.normal((4, 16), seed=reference).numpy())
+
+
+def test_state_variables_cover_seeds_and_both_optimizers():
+    gan = small_gan()
+    groups = [g for g, _ in gans.state_variables(gan)]
+    variables = [v for _, v in gans.state_variables(gan)]
+    assert any(v is gan.seed_generator.state for v in variables)  # save_weights leaves it out
+    assert {"model", "d_optimizer", "g_optimizer"} <= set(groups)
+    n_adam = 2 + 2 * len(gan.discriminator.trainable_weights)  # iterations, lr, 2 moments per weight
+    assert groups.count("d_optimizer") == n_adam
+
+
+def test_loss_scale_option_wraps_each_optimizer_separately():
+    gan = small_gan()
+    assert not isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)  # float32: no scaling
+    g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
+    d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
+    forced = GAN(g, d, seed=0)
+    forced.compile(gans.make_optimizer(), gans.make_optimizer(), loss_scale=True)
+    assert isinstance(forced.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(forced.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert forced.d_optimizer.inner_optimizer is not forced.g_optimizer.inner_optimizer
+    before = weights(forced.generator)
+    forced.fit(real_batch(32), batch_size=16, epochs=1, verbose=0)
+    assert changed(before, forced.generator)
