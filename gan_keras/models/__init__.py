@@ -32,8 +32,6 @@ __all__ = [
     "build_sr_discriminator",
     "build_sr_generator",
     "build_unet_generator",
-    "build_conditional_discriminator",
-    "build_conditional_generator",
     "build_dcgan_discriminator",
     "build_dcgan_generator",
     "build_mlp_discriminator",
