@@ -174,9 +174,7 @@ def time_recipes(names, steps: int, batch_size: int) -> dict:
         def timed_fit(self, x=None, *args, **kwargs):
             kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [timer]
             if isinstance(x, tf.data.Dataset):
-                first = next(iter(x.take(1)))
-                first = first[0] if isinstance(first, (tuple, list)) else first
-                first = next(iter(first.values())) if isinstance(first, dict) else first
+                first = tf.nest.flatten(next(iter(x.take(1))))[0]  # images of a nested batch
                 batch["size"] = int(first.shape[0])
             else:
                 batch["size"] = kwargs.get("batch_size") or 32
