@@ -51,6 +51,8 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         samples = self.model.generator.predict(self._generator_inputs(), verbose=0)
+        if not np.all(np.isfinite(samples)):  # a NaN run: keep the last good grid
+            return
         grid = plots.image_grid(samples, nrows=self.nrows)
         self.frames.append(grid)
         if self.out_dir is not None:

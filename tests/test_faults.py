@@ -159,6 +159,7 @@ def test_nan_stops_with_the_loss_and_step_and_keeps_the_last_good_checkpoint(tmp
     assert checkpoint.last_epoch == 2 and "not finite" in checkpoint.skipped
     files = common.finish_run(tmp_path, TrainConfig(), history, gan.generator, cbs)
     assert not (tmp_path / "generator.keras").exists()  # no NaN model written
+    assert len(list((tmp_path / "samples").glob("*.png"))) == 2  # and no NaN grid
     run = json.loads((tmp_path / "run.json").read_text())["summary"]
     assert "training step 20" in run["stopped"] and run["checkpoint_epoch"] == 2
     assert all(os.path.exists(f) for f in files)
