@@ -242,3 +242,18 @@ def test_cli_unreadable_data_folder_and_file_as_out(tmp_path, monkeypatch, capsy
     (tmp_path / "afile").write_text("x")
     assert cli.main(["train", "gan", "--fast", "--data", "digits", "--out", "afile"]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_semi_supervised_and_image_to_image_bad_inputs():
+    sgan = pytest.importorskip("gan_keras.sgan")
+    image2image = pytest.importorskip("gan_keras.image2image")
+    with pytest.raises(TypeError, match="integer classes"):
+        sgan.labelled_subset(np.array([0.5, 1.0]), per_class=1)
+    with pytest.raises(ValueError, match="per_class"):
+        sgan.labelled_subset(np.array([0, 1]), per_class=0)
+    with pytest.raises(ValueError, match="fewer than per_class"):
+        sgan.labelled_subset(np.array([0, 0, 1]), per_class=2)
+    with pytest.raises(ValueError, match="one shape"):
+        image2image.psnr(images(2), images(3))
+    with pytest.raises(ValueError, match="one shape"):
+        image2image.mean_abs_error(images(2), images(2, (14, 14, 1)))
