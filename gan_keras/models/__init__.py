@@ -20,26 +20,26 @@ from gan_keras.models.mlp import (
     build_toy_discriminator,
     build_toy_generator,
 )
-from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.models.sgan import build_sgan_discriminator, build_sgan_generator
+from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 
 __all__ = [
     "build_conditional_discriminator",
     "build_conditional_generator",
-    "build_disco_discriminator",
-    "build_disco_generator",
-    "build_patchgan_discriminator",
-    "build_sr_discriminator",
-    "build_sr_generator",
-    "build_unet_generator",
     "build_dcgan_discriminator",
     "build_dcgan_generator",
+    "build_disco_discriminator",
+    "build_disco_generator",
     "build_mlp_discriminator",
     "build_mlp_generator",
+    "build_patchgan_discriminator",
     "build_sgan_discriminator",
     "build_sgan_generator",
+    "build_sr_discriminator",
+    "build_sr_generator",
     "build_toy_discriminator",
     "build_toy_generator",
+    "build_unet_generator",
     "build_vae_decoder",
     "build_vae_encoder",
 ]
