@@ -98,6 +98,22 @@ def gpu_message(gpus: list, fast: bool) -> str:
     return message
 
 
+def _show_figures_inline() -> None:
+    """Make the figures that ``gan_keras.plots`` returns display as pictures in a notebook.
+
+    ``gan_keras.plots`` builds ``matplotlib.figure.Figure`` objects without pyplot; Jupyter
+    and Colab register the PNG display of such figures only once the inline backend is
+    activated, otherwise a cell shows ``<Figure size ...>`` as text.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def setup(verbose: bool = True) -> bool:
     """Check TensorFlow and Keras, say whether a GPU is present, and return the fast-mode flag.
 
@@ -120,6 +136,7 @@ def setup(verbose: bool = True) -> bool:
         if restart:
             warnings.append(restart)
     gpus = tf.config.list_physical_devices("GPU")
+    _show_figures_inline()
     if verbose:
         from gan_keras import __version__
 

@@ -20,3 +20,10 @@ def test_notebook_runs_in_fast_mode(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    pictures = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                if "image/png" in o.get("data", {})]
+    assert pictures, "the chapter shows no picture (figures must render as PNG in a notebook)"
+    unrendered = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if "image/png" not in o.get("data", {})
+                  and str(o.get("data", {}).get("text/plain", "")).startswith("<Figure size")]
+    assert not unrendered, "a figure was shown as text instead of a picture"
