@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from gan_keras.config import UnavailableError
+
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError)
 
 
@@ -299,6 +301,9 @@ def main(argv=None) -> int:
     except USER_ERRORS as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except UnavailableError as exc:  # data or weights that cannot be had here
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; files written so far are complete", file=sys.stderr)
         return 130

@@ -24,6 +24,13 @@ CACHE_ENV = "GAN_KERAS_CACHE"
 REPOSITORY = "gan-keras/gan_keras"
 REPOSITORY_REF = "v0.1.0"
 
+class UnavailableError(RuntimeError):
+    """Something the course needs (a dataset, pretrained weights) cannot be had here.
+
+    The message says what happened and what to do; the command line prints it as one line.
+    """
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 

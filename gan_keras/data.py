@@ -57,7 +57,7 @@ class ImageData:
         return len(self.class_names)
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(config.UnavailableError):
     """A dataset could not be loaded; the message says why and what to do."""
 
 

@@ -31,7 +31,7 @@ WEIGHT_FILES = {
 }
 
 
-class WeightsUnavailableError(RuntimeError):
+class WeightsUnavailableError(config.UnavailableError):
     """ImageNet weights could not be loaded; the message says why and what to do."""
 
 

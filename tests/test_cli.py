@@ -48,6 +48,8 @@ def test_train_gan_fast_writes_readable_files(tmp_path):
     (["train", "gan", "--fast", "--data", "no/such/folder"], "does not exist"),
     (["train", "gan", "--fast", "--loss", "best"], "unknown loss"),
     (["frobnicate"], "invalid choice"),
+    (["train", "vae", "--fast", "--resume", "--out", "r"], "does not support --resume"),
+    (["train", "dcgan", "--fast", "--mixed-precision"], "does not support --mixed-precision"),
 ])
 def test_bad_options_get_one_line_errors(tmp_path, args, message):
     out = run_cli(*args, cwd=tmp_path)
@@ -55,6 +57,19 @@ def test_bad_options_get_one_line_errors(tmp_path, args, message):
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("python -m gan_keras")]
     assert len(errors) == 1 and message in errors[0], out.stderr[-1000:]
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "gan", "--data", "fashion_mnist", "--offline", "--fast"],
+    ["train", "pix2pix", "--data", "facades", "--offline", "--fast"],
+])
+def test_unavailable_data_gets_a_one_line_error(tmp_path, args):
+    out = run_cli(*args, cwd=tmp_path)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("python -m gan_keras")]
+    assert len(errors) == 1, out.stderr[-1000:]
+    assert "not available" in errors[0] or "offline mode" in errors[0], errors[0]
 
 
 def test_train_help_lists_the_speed_and_fault_options(tmp_path):

@@ -36,9 +36,29 @@ def get(name: str):
     return importlib.import_module(REGISTRY[name])
 
 
+# Speed and fault options a recipe must opt into (its module lists them in ``OPTIONS``).
+OPTION_FLAGS = {"resume": "--resume", "jit": "--jit", "mixed_precision": "--mixed-precision"}
+
+
+def supports(name: str, option: str) -> bool:
+    """Return True if the recipe of model ``name`` honours ``option`` (e.g. ``"resume"``)."""
+    return option in getattr(get(name), "OPTIONS", ())
+
+
 def train(config: TrainConfig) -> RunResult:
-    """Train the model named in ``config`` and write its run folder."""
-    return get(config.model).train(config)
+    """Train the model named in ``config`` and write its run folder.
+
+    An option the recipe does not honour is refused, never silently ignored.
+    """
+    recipe = get(config.model)
+    for option, flag in OPTION_FLAGS.items():
+        if getattr(config, option, None) and option not in getattr(recipe, "OPTIONS", ()):
+            able = [n for n in REGISTRY if supports(n, option)]
+            raise ValueError(
+                f"train {config.model} does not support {flag} yet "
+                f"(models that do: {', '.join(able) or 'none'})"
+            )
+    return recipe.train(config)
 
 
-__all__ = ["REGISTRY", "RunResult", "TrainConfig", "available", "get", "train"]
+__all__ = ["REGISTRY", "RunResult", "TrainConfig", "available", "get", "supports", "train"]

@@ -13,6 +13,9 @@ from gan_keras.recipes.common import (
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
 
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
+
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=512, loss="non_saturating")
 FULL = dict(epochs=50, batch_size=128, latent_dim=64, limit=None, loss="non_saturating")
 
