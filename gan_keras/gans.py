@@ -184,6 +184,21 @@ def state_variables(model) -> list:
     return out
 
 
+def two_optimizers(d_optimizer=None, g_optimizer=None):
+    """Return the two players' optimizers: Adam(2e-4, 0.5) where None, checked, never shared."""
+    d_optimizer = d_optimizer if d_optimizer is not None else make_optimizer(name="d_optimizer")
+    g_optimizer = g_optimizer if g_optimizer is not None else make_optimizer(name="g_optimizer")
+    for opt, name in ((d_optimizer, "d_optimizer"), (g_optimizer, "g_optimizer")):
+        if not isinstance(opt, keras.optimizers.Optimizer):
+            raise TypeError(f"{name} must be a keras optimizer, got {type(opt).__name__}")
+    if d_optimizer is g_optimizer:
+        raise ValueError(
+            "d_optimizer and g_optimizer must be two separate optimizers: a shared one "
+            "mixes the two players' moment estimates"
+        )
+    return d_optimizer, g_optimizer
+
+
 class TrainerMixin:
     """What a ``keras.Model`` trainer needs for replicas, mixed precision, checkpoints and checks.
 
@@ -335,16 +350,7 @@ class GAN(TrainerMixin, keras.Model):
         ``precision_policy(mixed=True)``); ``True`` forces it. ``jit_compile=True`` turns
         on XLA (Keras' ``"auto"`` leaves it off on a CPU and under ``tf.distribute``).
         """
-        d_optimizer = d_optimizer if d_optimizer is not None else make_optimizer(name="d_optimizer")
-        g_optimizer = g_optimizer if g_optimizer is not None else make_optimizer(name="g_optimizer")
-        for opt, name in ((d_optimizer, "d_optimizer"), (g_optimizer, "g_optimizer")):
-            if not isinstance(opt, keras.optimizers.Optimizer):
-                raise TypeError(f"{name} must be a keras optimizer, got {type(opt).__name__}")
-        if d_optimizer is g_optimizer:
-            raise ValueError(
-                "d_optimizer and g_optimizer must be two separate optimizers: a shared one "
-                "mixes the two players' moment estimates"
-            )
+        d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
         self.d_loss_fn, self.g_loss_fn, self.outputs_are_logits = gan_losses.get_loss_pair(loss)
         self.loss_name = gan_losses.canonical_loss_name(loss)
         if gradient_penalty_weight is None:

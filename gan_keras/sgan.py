@@ -22,7 +22,9 @@ from keras import ops
 
 from gan_keras import losses as gan_losses
 from gan_keras.config import require_tensorflow_backend
-from gan_keras.gans import check_model, make_optimizer, model_input_shape, model_output_shape
+from gan_keras.gans import (
+    check_model, make_optimizer, model_input_shape, model_output_shape, two_optimizers,
+)
 from gan_keras.models.sgan import FEATURE_LAYER
 
 require_tensorflow_backend()
@@ -106,13 +108,7 @@ class SGAN(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared)."""
-        d_optimizer = d_optimizer if d_optimizer is not None else make_optimizer(name="d_optimizer")
-        g_optimizer = g_optimizer if g_optimizer is not None else make_optimizer(name="g_optimizer")
-        for opt, name in ((d_optimizer, "d_optimizer"), (g_optimizer, "g_optimizer")):
-            if not isinstance(opt, keras.optimizers.Optimizer):
-                raise TypeError(f"{name} must be a keras optimizer, got {type(opt).__name__}")
-        if d_optimizer is g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two separate optimizers")
+        d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
         kwargs.pop("optimizer", None)
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = d_optimizer
