@@ -14,6 +14,22 @@ os.environ.pop("KERAS_BACKEND", None)
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Fail any test that opens a connection beyond this machine (notebook kernels use localhost)."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     """Run the test inside a fresh temporary folder (runs/ lands there)."""
