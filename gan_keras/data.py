@@ -160,12 +160,14 @@ def load_images(
         classes = MNIST_CLASSES if name_str == "mnist" else FASHION_CLASSES
         reason = None
         if offline:
-            reason = f"offline mode ({config.OFFLINE_ENV}=1)"
+            reason = f"offline mode is on ({config.OFFLINE_ENV}=1)"
         else:
             try:
                 (x_train, y_train), (x_test, y_test) = _download(name_str)
             except Exception as exc:  # any download or cache failure
-                reason = f"the download failed ({type(exc).__name__}: {str(exc)[:120]})"
+                # keras says "URL fetch failure on URL: code -- cause"; the cause is what helps
+                cause = str(exc).rsplit(" -- ", 1)[-1].strip() or type(exc).__name__
+                reason = f"the download failed ({cause[:100]})"
         if reason is None:
             x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
             images = to_signed(x[..., None].astype(np.float32) / 255.0)
@@ -178,7 +180,7 @@ def load_images(
                 )
             _say(
                 f"gan_keras: using the offline stand-in for {pretty} (scikit-learn's handwritten "
-                f"digits at 28x28) because of {reason}."
+                f"digits at 28x28) because {reason}."
             )
             images, labels = load_digits_standin(split)
             data = ImageData(images, labels, "digits", "scikit-learn handwritten digits (offline stand-in)")
