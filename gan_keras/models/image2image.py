@@ -191,16 +191,8 @@ def build_sr_generator(
     return keras.Model(low_res, outputs, name=name)
 
 
-def build_sr_discriminator(
-    image_shape=(28, 28, 1),
-    filters=(32, 64),
-    name: str = "sr_discriminator",
-) -> keras.Model:
-    """Build SRGAN's discriminator: strided convolutions on the high-resolution image, one logit.
-
-    For 28x28x1 and ``filters=(32, 64)``: 28x28x1 -> 14x14x32 -> 7x7x64 -> 1.
-    Introduced in ``notebooks/10_image_to_image.ipynb``.
-    """
+def _strided_discriminator(image_shape, filters, name: str) -> keras.Model:
+    """Build strided convolutions (batch norm after the first), LeakyReLU, then one logit."""
     image_shape = _image_shape(image_shape, "image_shape")
     filters = units_tuple(filters, "filters")
     _check_divisible(image_shape, len(filters), "image_shape")
@@ -215,6 +207,19 @@ def build_sr_discriminator(
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)
     return keras.Model(images, logit, name=name)
+
+
+def build_sr_discriminator(
+    image_shape=(28, 28, 1),
+    filters=(32, 64),
+    name: str = "sr_discriminator",
+) -> keras.Model:
+    """Build SRGAN's discriminator: strided convolutions on the high-resolution image, one logit.
+
+    For 28x28x1 and ``filters=(32, 64)``: 28x28x1 -> 14x14x32 -> 7x7x64 -> 1.
+    Introduced in ``notebooks/10_image_to_image.ipynb``.
+    """
+    return _strided_discriminator(image_shape, filters, name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,20 +272,7 @@ def build_disco_discriminator(
     For 28x28x1 and ``filters=(32, 64)``: 28x28x1 -> 14x14x32 -> 7x7x64 -> 1.
     Introduced in ``notebooks/10_image_to_image.ipynb``.
     """
-    image_shape = _image_shape(image_shape, "image_shape")
-    filters = units_tuple(filters, "filters")
-    _check_divisible(image_shape, len(filters), "image_shape")
-    images = keras.Input(shape=image_shape, name="image")
-    x = images
-    for i, f in enumerate(filters):
-        # Downsample: HxWxC -> H/2xW/2xf (28x28x1 -> 14x14x32, then 14x14x32 -> 7x7x64)
-        x = layers.Conv2D(f, 4, strides=2, padding="same")(x)
-        if i > 0:
-            x = layers.BatchNormalization(momentum=0.8)(x)
-        x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
-    logit = layers.Dense(1, name="logit")(x)
-    return keras.Model(images, logit, name=name)
+    return _strided_discriminator(image_shape, filters, name)
 
 
 __all__ = [
