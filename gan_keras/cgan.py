@@ -132,11 +132,7 @@ class ConditionalGAN(gans.GAN):
         # Train the generator (the discriminator's weights stay fixed)
         g_loss = self.g_step(batch_size)
         # Update the trackers
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(self.probability(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(self.probability(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)
 
 
 def class_inputs(num_classes: int = 10, per_class: int = 10, latent_dim: int = 64, seed: int = 1234,

@@ -199,6 +199,20 @@ def two_optimizers(d_optimizer=None, g_optimizer=None):
     return d_optimizer, g_optimizer
 
 
+def compile_players(model, d_optimizer, g_optimizer, d_variables, g_variables, **kwargs):
+    """Compile a two-player trainer: checked optimizers, no unused default one, both built.
+
+    Building each optimizer on its player's variables lets ``load_weights`` restore its slots.
+    """
+    d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
+    kwargs.pop("optimizer", None)
+    keras.Model.compile(model, optimizer=None, **kwargs)
+    model.d_optimizer, model.g_optimizer = d_optimizer, g_optimizer
+    d_optimizer.build(d_variables)
+    g_optimizer.build(g_variables)
+    return d_optimizer, g_optimizer
+
+
 class TrainerMixin:
     """What a ``keras.Model`` trainer needs for replicas, mixed precision, checkpoints and checks.
 
@@ -430,6 +444,14 @@ class GAN(TrainerMixin, keras.Model):
         apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         return g_loss
 
+    def update_trackers(self, d_loss, g_loss, real_logits, fake_logits):
+        """Add one step's losses and mean ``D(x)``, ``D(G(z))`` to the trackers; return their results."""
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(self.probability(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(self.probability(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
     def train_step(self, data):
         real_samples, _ = split_batch(data)
         batch_size = ops.shape(real_samples)[0]
@@ -439,8 +461,4 @@ class GAN(TrainerMixin, keras.Model):
         # Train the generator (the discriminator's weights stay fixed)
         g_loss = self.g_step(batch_size)
         # Update the trackers
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(self.probability(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(self.probability(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)

@@ -23,7 +23,7 @@ from gan_keras import losses as gan_losses
 from gan_keras import plots
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    check_model, model_input_shape, model_output_shape, two_optimizers,
+    check_model, model_input_shape, model_output_shape, compile_players,
 )
 
 require_tensorflow_backend()
@@ -154,13 +154,8 @@ class _TwoPlayerTranslator(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared); the adversarial loss is the logits' cross-entropy."""
-        d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
-        kwargs.pop("optimizer", None)
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                        self.generator.trainable_variables, **kwargs)
 
     @property
     def metrics(self):
@@ -346,13 +341,8 @@ class DiscoGAN(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers: one for both discriminators, one for both generators."""
-        d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
-        kwargs.pop("optimizer", None)
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self._discriminator_weights())
-        self.g_optimizer.build(self._generator_weights())
+        compile_players(self, d_optimizer, g_optimizer, self._discriminator_weights(),
+                        self._generator_weights(), **kwargs)
 
     @property
     def metrics(self):

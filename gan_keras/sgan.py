@@ -23,7 +23,7 @@ from keras import ops
 from gan_keras import losses as gan_losses
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    check_model, make_optimizer, model_input_shape, model_output_shape, two_optimizers,
+    check_model, make_optimizer, model_input_shape, model_output_shape, compile_players,
 )
 from gan_keras.models.sgan import FEATURE_LAYER
 
@@ -108,13 +108,8 @@ class SGAN(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared)."""
-        d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
-        kwargs.pop("optimizer", None)
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                        self.generator.trainable_variables, **kwargs)
 
     @property
     def metrics(self):
