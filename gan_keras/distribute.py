@@ -12,19 +12,43 @@ Several machines: set ``TF_CONFIG`` on every worker (the cluster's addresses and
 worker's index, see the TensorFlow guide "Multi-worker training with Keras"), then use
 ``get_strategy("multi_worker")`` (``tf.distribute.MultiWorkerMirroredStrategy``) the same
 way; run the same script on every worker. Only worker 0 should write the run folder.
+Create the strategy first thing, before TensorFlow runs any op.
+
+To try it on one machine, start one process per worker on 127.0.0.1 with
+:func:`local_cluster` (free local ports, one ``TF_CONFIG`` per worker)::
+
+    import os, subprocess, sys
+    for config in distribute.local_cluster(2):
+        env = dict(os.environ, TF_CONFIG=distribute.tf_config_json(config))
+        subprocess.Popen([sys.executable, "train.py"], env=env)   # train.py: as above
+
+The input pipeline should yield *global* batches and shard them by data
+(``options.experimental_distribute.auto_shard_policy = AutoShardPolicy.DATA``, which
+is what ``AUTO`` falls back to for in-memory data): ``tf.distribute`` then splits every
+global batch into per-replica slices and each worker keeps its own, so worker ``i``
+trains on slice ``i`` and draws noise slice ``i`` (``replica_id_in_sync_group`` counts
+replicas across all workers). With ``AutoShardPolicy.OFF`` every worker reads the same
+slices, the replicas train on duplicated data and the run no longer matches one device.
+``get_strategy("multi_worker")`` also works around a Keras 3 bug that stops ``fit``
+under this strategy (:func:`patch_keras_multi_worker_reduction`). Tested with two worker
+processes talking over localhost (``tests/test_multi_worker.py``): the workers' weights
+equal those of one device trained on the same global batches.
 
 What the trainers do about it (``gan_keras.gans``): each replica sees
 ``global_batch / num_replicas`` samples and divides its mean loss by the number of
 replicas, because the replicas' gradients are *summed*; each replica draws its own slice
 of the global batch's noise. One update on ``n`` devices then equals one update on one
-device with the same global batch (tested on two logical CPU devices). Batch
-normalisation is not synchronised across replicas (each normalises its own slice), so
-models with ``BatchNormalization`` match a single device only approximately.
+device with the same global batch (tested on two logical CPU devices, and on two worker
+processes). Batch normalisation is not synchronised across replicas (each normalises its
+own slice), so models with ``BatchNormalization`` match a single device only
+approximately, on one machine or several.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
@@ -70,7 +94,56 @@ def get_strategy(name: str = "default", devices=None):
     if "TF_CONFIG" not in os.environ:
         raise ValueError("the multi_worker strategy needs the TF_CONFIG environment variable "
                          "(the cluster's worker addresses and this worker's index)")
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    patch_keras_multi_worker_reduction()
+    return strategy
+
+
+def patch_keras_multi_worker_reduction() -> bool:
+    """Let ``Model.fit`` run under ``MultiWorkerMirroredStrategy`` (a Keras 3 bug); idempotent.
+
+    After every step Keras 3's TensorFlow trainer averages the step's logs over the
+    replicas with ``reduce_per_replica(..., reduction="auto")``. On a multi-worker
+    strategy it calls ``strategy.reduce("MEAN", value, axis=0)``, which also reduces
+    *within* each value along its axis 0, so the scalar logs every ``train_step``
+    returns fail to trace ("Invalid reduction dimension 0 for input with 0
+    dimensions", tensorflow/tensorflow#72388, still in Keras 3.15). This wraps that
+    function so that scalar values are averaged over the replicas only
+    (``axis=None``), as Keras does on one worker; everything else is left to Keras.
+    ``get_strategy("multi_worker")`` calls it. Returns True if the wrapper is in place.
+    """
+    import tensorflow as tf
+
+    try:
+        from keras.src.backend.tensorflow import trainer as tf_trainer
+        original = tf_trainer.reduce_per_replica
+        is_multi_worker = tf_trainer._collective_all_reduce_multi_worker
+    except (ImportError, AttributeError):  # another Keras layout: nothing to patch
+        return False
+    if getattr(original, "_gan_keras_multi_worker", False):
+        return True
+
+    def rank(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            value = value.values[0]
+        shape = getattr(value, "shape", None)
+        return None if shape is None else len(shape)
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction not in ("auto", "mean") or not is_multi_worker(strategy):
+            return original(values, strategy, reduction)
+
+        def reduce(value):
+            if rank(value) == 0:  # mean over the replicas of all workers
+                return strategy.reduce("MEAN", value, axis=None)
+            return original(value, strategy, reduction)
+
+        return tf.nest.map_structure(reduce, values)
+
+    reduce_per_replica._gan_keras_multi_worker = True
+    reduce_per_replica.__wrapped__ = original
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    return True
 
 
 def per_replica_batch_size(global_batch_size: int, num_replicas: int) -> int:
@@ -82,3 +155,56 @@ def per_replica_batch_size(global_batch_size: int, num_replicas: int) -> int:
         raise ValueError(f"the global batch of {global_batch_size} does not split evenly over "
                          f"{num_replicas} replicas; use a multiple of {num_replicas}")
     return global_batch_size // num_replicas
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """Return ``count`` distinct ports that were free on ``host`` a moment ago.
+
+    Each port comes from binding a socket to port 0 (the system picks a free one); all
+    sockets stay open until every port is chosen, so the ports differ. Another program
+    may still take a port before a worker binds it (a small race on a busy machine).
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}")
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def local_cluster(num_workers: int = 2, base_port: int | None = None,
+                  host: str = "127.0.0.1") -> list[dict]:
+    """Return one ``TF_CONFIG`` dict per worker for a cluster of processes on this machine.
+
+    Worker ``i`` listens on ``host:port_i``; the ports are ``base_port, base_port + 1,
+    ...`` if ``base_port`` is given, else free ports picked by the system
+    (:func:`free_ports`). Put ``tf_config_json(configs[i])`` in the ``TF_CONFIG``
+    environment variable of worker ``i`` and run the same script in every worker.
+    """
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
+        raise ValueError(f"num_workers must be a positive integer, got {num_workers!r}")
+    if base_port is None:
+        ports = free_ports(num_workers, host)
+    else:
+        if (isinstance(base_port, bool) or not isinstance(base_port, int)
+                or not 1 <= base_port <= 65536 - num_workers):
+            raise ValueError(f"base_port must be an integer from 1 to {65536 - num_workers} "
+                             f"for {num_workers} workers, got {base_port!r}")
+        ports = list(range(base_port, base_port + num_workers))
+    workers = [f"{host}:{port}" for port in ports]
+    return [{"cluster": {"worker": list(workers)}, "task": {"type": "worker", "index": i}}
+            for i in range(num_workers)]
+
+
+def tf_config_json(config: dict) -> str:
+    """Return ``config`` (one entry of :func:`local_cluster`) as the ``TF_CONFIG`` string."""
+    if not isinstance(config, dict) or "cluster" not in config or "task" not in config:
+        raise ValueError("a TF_CONFIG needs a dict with 'cluster' and 'task' entries, "
+                         f"got {config!r}")
+    return json.dumps(config)
