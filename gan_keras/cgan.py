@@ -63,9 +63,12 @@ class ConditionalGAN(gans.GAN):
         return self.generator([z, labels], training=training)
 
     def sample_labels(self, batch_size):
-        """Draw ``batch_size`` class labels uniformly with the model's seed generator."""
-        u = keras.random.uniform((batch_size,), 0.0, float(self.num_classes), seed=self.seed_generator)
-        return ops.minimum(ops.cast(ops.floor(u), "int32"), self.num_classes - 1)
+        """Draw ``batch_size`` class labels uniformly with the model's seed generator.
+
+        Under ``tf.distribute`` each replica gets its own slice of the global batch's labels.
+        """
+        u = gans.replica_random(keras.random.uniform, (batch_size,), self.seed_generator)
+        return ops.minimum(ops.cast(ops.floor(u * float(self.num_classes)), "int32"), self.num_classes - 1)
 
     def check_labels(self, labels, count: int | None = None) -> np.ndarray:
         """Return labels as int32 after checking they are class indices (and their count)."""
@@ -103,8 +106,9 @@ class ConditionalGAN(gans.GAN):
             real_logits = self.discriminator([real_images, labels], training=True)
             fake_logits = self.discriminator([fake_images, fake_labels], training=True)
             d_loss = self.d_loss_fn(real_logits, fake_logits)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = gans.prepare_loss(d_loss, self.d_optimizer)
+        gans.apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
         return d_loss, real_logits, fake_logits
 
     def g_step(self, batch_size):
@@ -115,8 +119,8 @@ class ConditionalGAN(gans.GAN):
             fake_images = self.generator([z, fake_labels], training=True)
             fake_logits = self.discriminator([fake_images, fake_labels], training=True)
             g_loss = self.g_loss_fn(fake_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            scaled_loss = gans.prepare_loss(g_loss, self.g_optimizer)
+        gans.apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         return g_loss
 
     def train_step(self, data):

@@ -199,18 +199,27 @@ def two_optimizers(d_optimizer=None, g_optimizer=None):
     return d_optimizer, g_optimizer
 
 
-def compile_players(model, d_optimizer, g_optimizer, d_variables, g_variables, **kwargs):
-    """Compile a two-player trainer: checked optimizers, no unused default one, both built.
+def _as_list(players) -> list:
+    return list(players) if isinstance(players, (list, tuple)) else [players]
 
-    Building each optimizer on its player's variables lets ``load_weights`` restore its slots.
+
+def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, loss_scale: bool | None = None,
+                    **kwargs):
+    """Compile a two-player trainer: checked optimizers, no unused default one, both set up.
+
+    ``d_players``/``g_players`` are the sub-models (one, or a list) each optimizer updates.
+    ``model`` must be a :class:`TrainerMixin`: each optimizer is wrapped in a
+    ``LossScaleOptimizer`` when its players compute in float16 (or ``loss_scale=True``),
+    and built on its players' variables so that checkpoints restore its slots.
     """
     d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
+    # optimizer=None: no unused default optimizer for callbacks to act on.
     kwargs.pop("optimizer", None)
     keras.Model.compile(model, optimizer=None, **kwargs)
-    model.d_optimizer, model.g_optimizer = d_optimizer, g_optimizer
-    d_optimizer.build(d_variables)
-    g_optimizer.build(g_variables)
-    return d_optimizer, g_optimizer
+    model.force_loss_scale = bool(loss_scale)
+    model.d_optimizer, model.g_optimizer = model.setup_optimizers((d_optimizer, d_players),
+                                                                  (g_optimizer, g_players))
+    return model.d_optimizer, model.g_optimizer
 
 
 class TrainerMixin:
@@ -231,12 +240,18 @@ class TrainerMixin:
     sample_shape: tuple | None = None
 
     def setup_optimizers(self, *pairs):
-        """Wrap and build optimizers: each pair is ``(optimizer, sub_model)``; return them."""
+        """Wrap and build optimizers: each pair is ``(optimizer, sub_model or list of them)``.
+
+        An optimizer is wrapped in a ``LossScaleOptimizer`` when one of its sub-models
+        computes in float16 (or ``self.force_loss_scale``), then built on the sub-models'
+        trainable variables. Returns the optimizers in order.
+        """
         out = []
-        for optimizer, sub_model in pairs:
-            if uses_float16(sub_model) or getattr(self, "force_loss_scale", False):
+        for optimizer, players in pairs:
+            players = _as_list(players)
+            if getattr(self, "force_loss_scale", False) or any(uses_float16(m) for m in players):
                 optimizer = loss_scaled(optimizer)
-            optimizer.build(sub_model.trainable_variables)
+            optimizer.build([v for m in players for v in m.trainable_variables])
             out.append(optimizer)
         return out
 
@@ -257,9 +272,11 @@ def _sample_spec(x):
     """Return ``(shape, dtype)`` of one sample of ``x`` without iterating it, or ``None``."""
     if isinstance(x, tf.data.Dataset):
         spec = x.element_spec
-        if isinstance(spec, (tuple, list)):
-            spec = spec[0]
         if isinstance(spec, dict):
+            return None
+        # The images come first: (images, labels), ((labelled, labels), unlabelled), ...
+        spec = tf.nest.flatten(spec)[0]
+        if not hasattr(spec, "shape"):
             return None
         return tuple(spec.shape[1:]), spec.dtype.as_numpy_dtype
     return None
@@ -372,14 +389,10 @@ class GAN(TrainerMixin, keras.Model):
         if gradient_penalty_weight < 0:
             raise ValueError(f"gradient_penalty_weight must be >= 0, got {gradient_penalty_weight}")
         self.gradient_penalty_weight = float(gradient_penalty_weight)
-        # optimizer=None: no unused default optimizer for callbacks to act on.
-        kwargs.pop("optimizer", None)
-        super().compile(optimizer=None, **kwargs)
-        # Loss scaling for float16 models; build the optimizers now so that load_weights
-        # and checkpoints restore their slots.
-        self.force_loss_scale = bool(loss_scale)
-        self.d_optimizer, self.g_optimizer = self.setup_optimizers(
-            (d_optimizer, self.discriminator), (g_optimizer, self.generator))
+        # Loss scaling for float16 models; the optimizers are built now so that
+        # load_weights and checkpoints restore their slots.
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
+                        loss_scale=loss_scale, **kwargs)
 
     @property
     def metrics(self):

@@ -23,7 +23,8 @@ from gan_keras import losses as gan_losses
 from gan_keras import plots
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    check_model, model_input_shape, model_output_shape, compile_players,
+    TrainerMixin, apply_loss_gradients, check_model, compile_players, model_input_shape, model_output_shape,
+    prepare_loss,
 )
 
 require_tensorflow_backend()
@@ -135,7 +136,7 @@ def _nearest_resize(images: np.ndarray, size) -> np.ndarray:
 # Trainers
 # ---------------------------------------------------------------------------------------
 
-class _TwoPlayerTranslator(keras.Model):
+class _TwoPlayerTranslator(TrainerMixin, keras.Model):
     """What pix2pix and SRGAN share: one generator, one discriminator, two optimizers."""
 
     extra_metric = "extra"
@@ -152,10 +153,10 @@ class _TwoPlayerTranslator(keras.Model):
         self.extra_tracker = keras.metrics.Mean(name=self.extra_metric)
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
         """Set the two optimizers (never shared); the adversarial loss is the logits' cross-entropy."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                        self.generator.trainable_variables, **kwargs)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
+                        loss_scale=loss_scale, **kwargs)
 
     @property
     def metrics(self):
@@ -232,16 +233,17 @@ class Pix2Pix(_TwoPlayerTranslator):
             real_logits = self.discriminator([input_images, target_images], training=True)
             fake_logits = self.discriminator([input_images, fake_images], training=True)
             d_loss = gan_losses.discriminator_loss(real_logits, fake_logits)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
         # Train the generator (the discriminator's weights stay fixed): fool D and stay near the target
         with tf.GradientTape() as tape:
             fake_images = self.generator(input_images, training=True)
             fake_logits = self.discriminator([input_images, fake_images], training=True)
             g_loss = pix2pix_generator_loss(fake_logits, fake_images, target_images, self.l1_weight)
             l1 = l1_loss(target_images, fake_images)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         # Update the trackers
         return self._update_trackers(d_loss, g_loss, real_logits, fake_logits, l1)
 
@@ -277,21 +279,22 @@ class SRGAN(_TwoPlayerTranslator):
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             d_loss = gan_losses.discriminator_loss(real_logits, fake_logits)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
         # Train the generator (the discriminator's weights stay fixed): content + weighted adversarial
         with tf.GradientTape() as tape:
             fake_images = self.generator(low_res_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             c_loss = content_loss(real_images, fake_images, self.feature_extractor)
             g_loss = c_loss + self.adversarial_weight * gan_losses.generator_loss(fake_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         # Update the trackers
         return self._update_trackers(d_loss, g_loss, real_logits, fake_logits, c_loss)
 
 
-class DiscoGAN(keras.Model):
+class DiscoGAN(TrainerMixin, keras.Model):
     """DiscoGAN: generators A -> B and B -> A, a discriminator per domain, adversarial + reconstruction.
 
     ``fit`` receives ``(a, b)`` batches of unrelated images. Each generator is trained to
@@ -339,10 +342,10 @@ class DiscoGAN(keras.Model):
     def _discriminator_weights(self):
         return self.discriminator_a.trainable_weights + self.discriminator_b.trainable_weights
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
         """Set the two optimizers: one for both discriminators, one for both generators."""
-        compile_players(self, d_optimizer, g_optimizer, self._discriminator_weights(),
-                        self._generator_weights(), **kwargs)
+        compile_players(self, d_optimizer, g_optimizer, [self.discriminator_a, self.discriminator_b],
+                        [self.generator_ab, self.generator_ba], loss_scale=loss_scale, **kwargs)
 
     @property
     def metrics(self):
@@ -389,9 +392,8 @@ class DiscoGAN(keras.Model):
             fake_logits_b = self.discriminator_b(fake_b, training=True)
             d_loss = (gan_losses.discriminator_loss(real_logits_a, fake_logits_a)
                       + gan_losses.discriminator_loss(real_logits_b, fake_logits_b))
-        weights = self._discriminator_weights()
-        grads = tape.gradient(d_loss, weights)
-        self.d_optimizer.apply_gradients(zip(grads, weights))
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self._discriminator_weights())
         # Train the generators (the discriminators' weights stay fixed): fool them and survive the round trips
         with tf.GradientTape() as tape:
             fake_b = self.generator_ab(real_a, training=True)
@@ -401,9 +403,8 @@ class DiscoGAN(keras.Model):
             cycle = (reconstruction_loss(real_a, self.generator_ba(fake_b, training=True))
                      + reconstruction_loss(real_b, self.generator_ab(fake_a, training=True)))
             g_loss = adversarial + self.reconstruction_weight * cycle
-        weights = self._generator_weights()
-        grads = tape.gradient(g_loss, weights)
-        self.g_optimizer.apply_gradients(zip(grads, weights))
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self._generator_weights())
         # Update the trackers
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

@@ -23,7 +23,8 @@ from keras import ops
 from gan_keras import losses as gan_losses
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    check_model, make_optimizer, model_input_shape, model_output_shape, compile_players,
+    TrainerMixin, apply_loss_gradients, check_model, compile_players, make_optimizer, model_input_shape,
+    model_output_shape, prepare_loss, replica_latent,
 )
 from gan_keras.models.sgan import FEATURE_LAYER
 
@@ -62,7 +63,7 @@ def feature_matching_loss(real_features, fake_features):
     return ops.mean(ops.square(real_mean - fake_mean))
 
 
-class SGAN(keras.Model):
+class SGAN(TrainerMixin, keras.Model):
     """A generator and a classifier-discriminator trained on labelled and unlabelled images.
 
     ``discriminator`` maps images to ``num_classes`` logits and has a layer named
@@ -97,6 +98,7 @@ class SGAN(keras.Model):
         self.generator_objective = generator_objective
         self.unsupervised_weight = float(unsupervised_weight)
         self.latent_dim = int(model_input_shape(generator)[-1])
+        self.sample_shape = g_out
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -106,10 +108,10 @@ class SGAN(keras.Model):
         self.accuracy_tracker = keras.metrics.Mean(name="labelled_accuracy")
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Set the two optimizers (never shared)."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                        self.generator.trainable_variables, **kwargs)
+    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+        """Set the two optimizers (never shared); loss-scaled when the models compute in float16."""
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
+                        loss_scale=loss_scale, **kwargs)
 
     @property
     def metrics(self):
@@ -120,8 +122,8 @@ class SGAN(keras.Model):
         return self.generator(z, training=training)
 
     def sample_latent(self, batch_size):
-        """Draw ``batch_size`` latent vectors from N(0, I) with the model's seed generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draw ``batch_size`` latent vectors from N(0, I) (each replica its own slice)."""
+        return replica_latent(self.seed_generator, batch_size, self.latent_dim)
 
     def train_step(self, data):
         if not (isinstance(data, (tuple, list)) and len(data) == 2
@@ -141,8 +143,9 @@ class SGAN(keras.Model):
             sup_loss = supervised_loss(labels, labelled_logits)
             unsup_loss = unsupervised_loss(real_logits, fake_logits)
             d_loss = sup_loss + self.unsupervised_weight * unsup_loss
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
 
         # Train the generator (the discriminator's weights stay fixed)
         z = self.sample_latent(batch_size)
@@ -154,8 +157,8 @@ class SGAN(keras.Model):
                 g_loss = feature_matching_loss(ops.stop_gradient(real_features), fake_features)
             else:
                 g_loss = gan_losses.generator_loss(real_fake_logit(fake_logits_g))
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
 
         # Update the trackers
         predicted = ops.argmax(labelled_logits, axis=-1)

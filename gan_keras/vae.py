@@ -24,7 +24,10 @@ import tensorflow as tf
 from keras import ops
 
 from gan_keras.config import require_tensorflow_backend
-from gan_keras.gans import check_model, model_input_shape, model_output_shape, split_batch
+from gan_keras.gans import (
+    TrainerMixin, apply_loss_gradients, check_model, model_input_shape, model_output_shape, prepare_loss,
+    replica_random, split_batch,
+)
 from gan_keras.models.vae import LOGITS_LAYER, reparameterize
 
 require_tensorflow_backend()
@@ -35,8 +38,8 @@ def reconstruction_loss(images, logits):
 
     Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
-    targets = (ops.convert_to_tensor(images) + 1.0) / 2.0
-    logits = ops.convert_to_tensor(logits)
+    targets = (ops.cast(images, "float32") + 1.0) / 2.0
+    logits = ops.cast(logits, "float32")  # float16 under mixed precision: the loss is float32
     # Binary cross-entropy from logits, stable form: max(l, 0) - l t + log(1 + exp(-|l|))
     per_pixel = ops.relu(logits) - logits * targets + ops.softplus(-ops.abs(logits))
     per_image = ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=1)
@@ -49,13 +52,13 @@ def kl_loss(z_mean, z_log_var):
     ``KL = -1/2 sum(1 + log_var - mean^2 - exp(log_var))``.
     Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
-    z_mean = ops.convert_to_tensor(z_mean)
-    z_log_var = ops.convert_to_tensor(z_log_var)
+    z_mean = ops.cast(z_mean, "float32")
+    z_log_var = ops.cast(z_log_var, "float32")
     per_dim = -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
     return ops.mean(ops.sum(per_dim, axis=-1))
 
 
-class VAE(keras.Model):
+class VAE(TrainerMixin, keras.Model):
     """An encoder and a decoder trained together on the negative ELBO through ``fit()``.
 
     ``encoder`` maps images to ``[z_mean, z_log_var]``; ``decoder`` maps ``z`` to images in
@@ -87,6 +90,7 @@ class VAE(keras.Model):
         if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or beta < 0:
             raise ValueError(f"beta must be a number >= 0, got {beta!r}")
         self.beta = float(beta)
+        self.sample_shape = model_input_shape(encoder)
         # The same layers, stopping at the logits: the loss needs them, not the tanh image.
         self.decoder_logits = keras.Model(decoder.input, logits, name="decoder_logits")
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -104,14 +108,20 @@ class VAE(keras.Model):
     def metrics(self):
         return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
 
-    def compile(self, optimizer=None, **kwargs):
-        """Set the optimizer (Adam, learning rate 1e-3, by default)."""
+    def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
+        """Set the optimizer (Adam, learning rate 1e-3, by default).
+
+        It is wrapped in a ``LossScaleOptimizer`` when the encoder or decoder computes in
+        float16 (built inside ``gans.precision_policy(mixed=True)``) or ``loss_scale=True``.
+        """
         optimizer = optimizer if optimizer is not None else keras.optimizers.Adam(1e-3)
         if not isinstance(optimizer, keras.optimizers.Optimizer):
             raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
-        super().compile(optimizer=optimizer, **kwargs)
-        # Build the optimizer now so that load_weights restores its slots.
-        self.optimizer.build(self.trainable_variables)
+        # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
+        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
+        self.force_loss_scale = bool(loss_scale)
+        # Build the optimizer now so that load_weights and checkpoints restore its slots.
+        (self.optimizer,) = self.setup_optimizers((self.optimizer, [self.encoder, self.decoder]))
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):
@@ -123,8 +133,9 @@ class VAE(keras.Model):
         # Encode to the parameters of q(z|x)
         z_mean, z_log_var = self.encoder(images, training=training)
         # Sample z with the reparameterisation trick (the noise is outside the graph's weights)
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
-        z = reparameterize(z_mean, z_log_var, epsilon)
+        epsilon = replica_random(keras.random.normal, ops.shape(z_mean), self.seed_generator)
+        # In float32 (the encoder's outputs are float16 under mixed precision)
+        z = reparameterize(ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32"), epsilon)
         # Decode and score the reconstruction and the distance to the prior
         rec = reconstruction_loss(images, self.decoder_logits(z, training=training))
         kl = kl_loss(z_mean, z_log_var)
@@ -140,9 +151,10 @@ class VAE(keras.Model):
         images, _ = split_batch(data)
         with tf.GradientTape() as tape:
             total, rec, kl = self.losses_of(images, training=True)
+            # Per-replica share of the global-batch loss, times the loss scale
+            scaled_loss = prepare_loss(total, self.optimizer)
         # Update encoder and decoder together on the negative ELBO
-        grads = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        apply_loss_gradients(tape, scaled_loss, self.optimizer, self.trainable_weights)
         return self._update(total, rec, kl)
 
     def test_step(self, data):
