@@ -19,7 +19,17 @@ def test_grids_are_bounded():
     assert len(range(grid_every(400), 401, grid_every(400))) <= 50
 
 
-def test_options_are_refused_where_not_supported():
-    assert recipes.supports("gan", "resume")
+def test_options_are_refused_where_not_supported(monkeypatch):
+    """A recipe that does not list an option in OPTIONS gets a clear refusal, never silence."""
+    import sys
+    import types
+
+    assert all(recipes.supports(name, "resume") for name in recipes.available())
+    bare = types.ModuleType("bare_recipe")
+    bare.train = lambda config: pytest.fail("the option should have been refused first")
+    monkeypatch.setitem(sys.modules, "bare_recipe", bare)
+    monkeypatch.setitem(recipes.REGISTRY, "bare", "bare_recipe")
     with pytest.raises(ValueError, match="does not support --jit"):
-        recipes.train(recipes.TrainConfig(model="vae", jit=True))
+        recipes.train(recipes.TrainConfig(model="bare", jit=True))
+    with pytest.raises(ValueError, match="does not support --mixed-precision"):
+        recipes.train(recipes.TrainConfig(model="bare", mixed_precision=True))

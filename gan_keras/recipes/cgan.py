@@ -10,10 +10,14 @@ from gan_keras import gans, plots
 from gan_keras.cgan import ConditionalGAN, class_inputs
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder, standard_callbacks,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    standard_callbacks,
 )
 
 DESCRIPTION = "conditional DCGAN: generator and discriminator see the digit's label (one-hot)"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 # The full budget reaches >= 90% label accuracy on the 1437-image offline digits in under
 # 5 minutes on 2 CPU cores (benchmarks/quality_03_04.py, benchmarks/RESULTS.md).
@@ -49,18 +53,19 @@ def train(config: TrainConfig) -> RunResult:
                          "(a folder needs one sub-folder per class)")
     num_classes = int(max(dataset.num_classes, int(np.max(dataset.labels)) + 1))
     out_dir = run_folder(config)
-    gan = build(config.latent_dim, num_classes, dataset.image_shape,
-                label_mode=config.extra.get("label_mode", "onehot"), seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        gan = build(config.latent_dim, num_classes, dataset.image_shape,
+                    label_mode=config.extra.get("label_mode", "onehot"), seed=config.seed)
     lr = float(config.extra.get("learning_rate", LEARNING_RATE))
     gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
-                loss=config.loss)
+                loss=config.loss, **compile_options(config))
     # The per-epoch grids show one row per class, like class_grid.png
     grid_inputs = class_inputs(num_classes, 8, config.latent_dim)
     callbacks = standard_callbacks(out_dir, inputs=grid_inputs, nrows=num_classes, show=config.show)
     train_ds = gk_data.make_dataset(dataset.images, dataset.labels, batch_size=config.batch_size,
                                     seed=config.seed)
-    history = gan.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                      verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(gan, train_ds, config, callbacks)
     summary = {"data": dataset.source, "num_images": len(dataset), "num_classes": num_classes,
                "learning_rate": lr}
     files = finish_run(out_dir, config, history, gan.generator, callbacks, summary)

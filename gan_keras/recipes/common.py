@@ -109,16 +109,18 @@ def grid_every(epochs: int, max_grids: int = 50) -> int:
 
 
 def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = False, num_images: int = 64,
-                       checkpoint: bool = True, every: int = 1):
-    """Return the callbacks every GAN run uses: sample grids + GIF, trace, NaN guard, history files.
+                       checkpoint: bool = True, every: int = 1, grid=None, trace: bool = True):
+    """Return the callbacks every run uses: sample grids + GIF, trace, NaN guard, history files.
 
-    With ``checkpoint=True`` the last one is a ``TrainingCheckpoint`` in
-    ``out_dir/checkpoint`` that :func:`fit_resumable` resumes from.
+    ``grid`` replaces the default ``SampleGrid`` (the image-to-image recipes pass a
+    ``TranslationGrid``); ``trace=False`` leaves out the ``D(x)``/``D(G(z))`` trace (a
+    model without a discriminator). With ``checkpoint=True`` the last one is a
+    ``TrainingCheckpoint`` in ``out_dir/checkpoint`` that :func:`fit_resumable` resumes from.
     """
-    found = [
-        gk_callbacks.SampleGrid(out_dir, inputs=inputs, num_images=num_images, nrows=nrows, show=show,
-                                every=every),
-        gk_callbacks.DiscriminatorTrace(),
+    if grid is None:
+        grid = gk_callbacks.SampleGrid(out_dir, inputs=inputs, num_images=num_images, nrows=nrows, show=show,
+                                       every=every)
+    found = [grid] + ([gk_callbacks.DiscriminatorTrace()] if trace else []) + [
         gk_callbacks.StopOnNaN(),
         gk_callbacks.HistoryWriter(out_dir),
     ]

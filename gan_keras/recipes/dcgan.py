@@ -7,10 +7,14 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder, standard_callbacks,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    standard_callbacks,
 )
 
 DESCRIPTION = "DCGAN: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU discriminator"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 # The full budget is sized for the 1437-image offline digits in under 5 minutes on 2 CPU
 # cores (benchmarks/RESULTS.md); on MNIST's 60000 images the same epochs take ~40x longer.
@@ -32,14 +36,15 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
     lr = float(config.extra.get("learning_rate", LEARNING_RATE))
     gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
-                loss=config.loss)
+                loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show)
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
-    history = gan.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                      verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(gan, train_ds, config, callbacks)
     summary = {"data": dataset.source, "num_images": len(dataset), "learning_rate": lr}
     files = finish_run(out_dir, config, history, gan.generator, callbacks, summary)
     return RunResult(out_dir, dict(history.history), files, gan, dataset, summary)

@@ -9,11 +9,14 @@ from gan_keras import gans, io, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
 
 DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (reconstruction + adversarial)"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 FAST = dict(epochs=4, batch_size=32, limit=512)
 FULL = dict(epochs=30, batch_size=32, limit=None)
@@ -47,16 +50,17 @@ def train(config: TrainConfig) -> RunResult:
     domain = config.extra.get("domain", "thick")
     data = pairs.load_unpaired(config.data, domain, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    model = build(data.domain_a.shape[1:], seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        model = build(data.domain_a.shape[1:], seed=config.seed)
     model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"))
+                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     before = translation_errors(model, data)
     callbacks = translation_callbacks(out_dir, data.test_a[:NUM_EXAMPLES], data.test_b[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(data.domain_a, data.domain_b, config.batch_size, seed=config.seed,
                                        paired=False)
-    history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                        verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(model, train_ds, config, callbacks)
     summary = {"data": data.source, "domain": domain, "num_a": len(data.domain_a), "num_b": len(data.domain_b),
                "test_ab_l1_before": before["test_ab_l1"], **translation_errors(model, data),
                "test_ab_l1_identity": i2i.mean_abs_error(data.test_b, data.test_a),

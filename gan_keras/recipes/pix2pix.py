@@ -5,15 +5,18 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from gan_keras import callbacks as gk_callbacks
 from gan_keras import gans, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    standard_callbacks,
 )
 
 DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --data facades online)"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 # The digits are small and simple: a higher learning rate than the paper's 2e-4 gets there
 # in a few epochs on a CPU (facades keep the paper's settings).
@@ -24,14 +27,11 @@ NUM_EXAMPLES = 8  # rows of the sample grids
 TEST_LIMIT = 256  # held-out pairs for the translation error
 
 
-def translation_callbacks(out_dir, inputs, targets=None, show: bool = False) -> list:
-    """Return the callbacks of an image-to-image run: input | output | target grids, trace, NaN guard, history."""
-    return [
-        i2i.TranslationGrid(out_dir, inputs, targets, show=show),
-        gk_callbacks.DiscriminatorTrace(),
-        gk_callbacks.StopOnNaN(),
-        gk_callbacks.HistoryWriter(out_dir),
-    ]
+def translation_callbacks(out_dir, inputs, targets=None, show: bool = False, checkpoint: bool = True) -> list:
+    """Return the callbacks of an image-to-image run: input | output | target grids, trace, NaN guard,
+    history and (``checkpoint=True``) the ``TrainingCheckpoint`` that ``--resume`` uses."""
+    return standard_callbacks(out_dir, grid=i2i.TranslationGrid(out_dir, inputs, targets, show=show),
+                              checkpoint=checkpoint)
 
 
 def build(input_shape=(28, 28, 1), target_shape=(28, 28, 1), l1_weight: float = 100.0,
@@ -62,15 +62,17 @@ def train(config: TrainConfig) -> RunResult:
     train_pairs = pairs.load_pix2pix_pairs(config.data, task, limit=config.limit, seed=config.seed)
     test = _test_pairs(config, task)
     out_dir = run_folder(config)
-    model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)
     lr = LEARNING_RATE["facades" if train_pairs.name == "facades" else "digits"]
-    model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"))
+    model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+                  **compile_options(config))
     error_before = i2i.mean_abs_error(test.targets, model.translate(test.inputs))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(train_pairs.inputs, train_pairs.targets, config.batch_size, seed=config.seed)
-    history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                        verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(model, train_ds, config, callbacks)
     summary = {
         "data": train_pairs.source, "num_pairs": len(train_pairs), "task": task,
         "test_l1_before": error_before,

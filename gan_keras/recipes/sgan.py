@@ -7,10 +7,14 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import io, models, sgan
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder, standard_callbacks,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    standard_callbacks,
 )
 
 DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels, feature matching"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 # per_class: labelled images per class (the rest of the training images are unlabelled).
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=None, per_class=10)
@@ -18,12 +22,13 @@ FULL = dict(epochs=30, batch_size=64, latent_dim=64, limit=None, per_class=10)
 
 
 def build(latent_dim: int = 64, image_shape=(28, 28, 1), num_classes: int = 10,
-          seed: int | None = None) -> sgan.SGAN:
-    """Build and compile the chapter's SGAN."""
+          seed: int | None = None, **compile_kwargs) -> sgan.SGAN:
+    """Build and compile the chapter's SGAN (``compile_kwargs`` go to ``compile``, e.g. ``jit_compile``)."""
     generator = models.build_sgan_generator(latent_dim, image_shape)
     discriminator = models.build_sgan_discriminator(image_shape, num_classes)
     model = sgan.SGAN(generator, discriminator, seed=seed)
-    model.compile(sgan.make_optimizer(name="d_optimizer"), sgan.make_optimizer(name="g_optimizer"))
+    model.compile(sgan.make_optimizer(name="d_optimizer"), sgan.make_optimizer(name="g_optimizer"),
+                  **compile_kwargs)
     return model
 
 
@@ -42,12 +47,14 @@ def train(config: TrainConfig) -> RunResult:
     test_data = gk_data.load_images(config.data, split="test") if train_data.name in gk_data.DATASETS else None
     keep = sgan.labelled_subset(train_data.labels, per_class, config.seed)
     out_dir = run_folder(config)
-    model = build(config.latent_dim, train_data.image_shape, train_data.num_classes, seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        model = build(config.latent_dim, train_data.image_shape, train_data.num_classes, seed=config.seed,
+                      **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show)
     train_ds = sgan.make_sgan_dataset(train_data.images[keep], train_data.labels[keep], train_data.images,
                                       batch_size=config.batch_size, seed=config.seed)
-    history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                        verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(model, train_ds, config, callbacks)
     summary = {"data": train_data.source, "num_images": len(train_data), "per_class": per_class,
                "num_labelled": int(len(keep))}
     if test_data is not None:

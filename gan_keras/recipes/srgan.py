@@ -9,11 +9,14 @@ from gan_keras import gans, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
 
 DESCRIPTION = "SRGAN: 4x super-resolution (7x7 -> 28x28 digits), content + 1e-3 adversarial loss"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 FAST = dict(epochs=3, batch_size=32, limit=512)
 FULL = dict(epochs=20, batch_size=32, limit=None)
@@ -62,14 +65,15 @@ def train(config: TrainConfig) -> RunResult:
     train_pairs = pairs.load_sr_pairs(config.data, SCALE, limit=config.limit, seed=config.seed)
     test = pairs.load_sr_pairs(config.data, SCALE, split="test", seed=config.seed)
     out_dir = run_folder(config)
-    model = build(train_pairs.input_shape, SCALE, seed=config.seed)
+    with model_scope(config):  # float16 layers with --mixed-precision
+        model = build(train_pairs.input_shape, SCALE, seed=config.seed)
     model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"))
+                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(train_pairs.inputs, train_pairs.targets, config.batch_size, seed=config.seed)
-    history = model.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                        verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(model, train_ds, config, callbacks)
     classifier = None
     if config.extra.get("classifier", not gk_config.fast_mode()):
         from gan_keras.classifier import get_classifier

@@ -12,16 +12,19 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from gan_keras import callbacks as gk_callbacks
 from gan_keras import data as gk_data
 from gan_keras import io, plots
 from gan_keras import vae as gk_vae
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, defaults, finish_run, fit_verbosity, run_folder,
+    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    standard_callbacks,
 )
 
 DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), reparameterised z, decoder"
+
+# Speed and fault options this recipe honours (see gan_keras.recipes.train).
+OPTIONS = ("resume", "jit", "mixed_precision")
 
 FAST = dict(epochs=3, batch_size=64, latent_dim=16, limit=512)
 FULL = dict(epochs=50, batch_size=64, latent_dim=16, limit=None)
@@ -59,16 +62,13 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    vae = build(config.latent_dim, dataset.image_shape, beta=beta, seed=config.seed)
-    vae.compile(keras.optimizers.Adam(1e-3))
-    callbacks = [
-        gk_callbacks.SampleGrid(out_dir, show=config.show),
-        gk_callbacks.StopOnNaN(),
-        gk_callbacks.HistoryWriter(out_dir),
-    ]
+    with model_scope(config):  # float16 layers with --mixed-precision
+        vae = build(config.latent_dim, dataset.image_shape, beta=beta, seed=config.seed)
+    vae.compile(keras.optimizers.Adam(1e-3), **compile_options(config))
+    callbacks = standard_callbacks(out_dir, show=config.show, trace=False)  # no discriminator to trace
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
-    history = vae.fit(train_ds, epochs=config.epochs, callbacks=callbacks,
-                      verbose=fit_verbosity(config), shuffle=False)
+    # Resumes from out_dir/checkpoint with --resume
+    history = fit_resumable(vae, train_ds, config, callbacks)
     try:
         test = gk_data.load_images(config.data, split="test")
         test_images, test_labels = test.images, test.labels
