@@ -120,9 +120,9 @@ TWO_DEVICES = textwrap.dedent("""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     from gan_keras import distribute
     distribute.split_cpu(2)
-    import keras, numpy as np
+    import keras
     sys.path.insert(0, sys.argv[1])
-    from tiny_trainers import TRAINERS
+    from tiny_trainers import TRAINERS, agreement
 
     strategy = distribute.get_strategy("mirrored")
     out = {"replicas": strategy.num_replicas_in_sync}
@@ -135,12 +135,7 @@ TWO_DEVICES = textwrap.dedent("""
             keras.utils.set_random_seed(0)
             multi = make(); compile_(multi)
         h2 = multi.fit(batches(), epochs=2, verbose=0, shuffle=False).history
-        out[name] = {
-            "diff": max(float(np.max(np.abs(a.numpy() - b.numpy())))
-                        for a, b in zip(single.trainable_weights, multi.trainable_weights)),
-            "moved": max(float(np.max(np.abs(a.numpy() - b))) for a, b in zip(single.trainable_weights, start)),
-            "history_diff": max(abs(h1[k][-1] - h2[k][-1]) for k in h1),
-        }
+        out[name] = agreement(single, multi, start, h1, h2)
     print("RESULT " + json.dumps(out))
 """)
 

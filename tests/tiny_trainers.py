@@ -94,3 +94,18 @@ TRAINERS = {
                                   image_to(1, "db"), seed=0),
                  lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, X2)),
 }
+
+
+def agreement(single, multi, start, history_single, history_multi) -> dict:
+    """Compare a single-device run with a distributed one of the same global batches.
+
+    ``diff``: largest weight difference between the two; ``moved``: largest change of the
+    single-device weights from ``start`` (how far training went); ``history_diff``:
+    largest difference of the last epoch's logged values.
+    """
+    return {
+        "diff": max(float(np.max(np.abs(a.numpy() - b.numpy())))
+                    for a, b in zip(single.trainable_weights, multi.trainable_weights)),
+        "moved": max(float(np.max(np.abs(a.numpy() - b))) for a, b in zip(single.trainable_weights, start)),
+        "history_diff": max(abs(history_single[k][-1] - history_multi[k][-1]) for k in history_single),
+    }
