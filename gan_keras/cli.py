@@ -69,6 +69,9 @@ def _add_train(sub) -> None:
                         "GPUs; slower on a CPU)")
     p.add_argument("--jit", action="store_true",
                    help="compile the training step with XLA (default: Keras' auto, off on a CPU)")
+    p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
+                   help="mirrored: train on every GPU of this machine (tf.distribute.MirroredStrategy); "
+                        "--batch-size is then the global batch, split across them")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (optimizers, epoch, "
                         "seeds and sample vectors restored)")
@@ -82,6 +85,7 @@ def _run_train(args) -> int:
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
         mixed_precision=args.mixed_precision, jit=True if args.jit else None, resume=args.resume,
+        strategy=args.strategy,
     )
     if args.resume and not args.out:
         raise ValueError("--resume needs --out FOLDER: the run folder to continue")

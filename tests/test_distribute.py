@@ -139,5 +139,55 @@ def test_batch_arithmetic_and_strategy_names():
         distribute.get_strategy("multi_worker")
     assert distribute.get_strategy("default").num_replicas_in_sync == 1
     assert gans.num_replicas() == 1
+    import tensorflow as tf
+
+    tf.zeros(1)  # TensorFlow is running in this process (whichever test ran first)...
     with pytest.raises(RuntimeError, match="before TensorFlow"):
-        distribute.split_cpu(2)  # TensorFlow is already running in this process
+        distribute.split_cpu(2)  # ...so its devices can no longer be split
+
+
+# The command line with --strategy mirrored on two logical CPUs, against one device.
+CLI_MIRRORED = textwrap.dedent("""
+    import json, os, sys
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    from gan_keras import distribute
+    distribute.split_cpu(2)
+    import keras, numpy as np
+    from gan_keras import cli
+    # One batch per epoch: tf.data re-seeds its shuffle when a dataset is distributed, so with
+    # several batches per epoch the two runs would see them in another order.
+    args = ["train", "gan", "--data", "digits", "--epochs", "3", "--batch-size", "32", "--limit", "32",
+            "--latent-dim", "16", "--seed", "1"]
+    assert cli.main(args + ["--out", "one"]) == 0
+    assert cli.main(args + ["--out", "two", "--strategy", "mirrored"]) == 0
+    one = keras.models.load_model("one/generator.keras")
+    two = keras.models.load_model("two/generator.keras")
+    print("RESULT " + json.dumps({
+        "diff": max(float(np.max(np.abs(a - b))) for a, b in zip(one.get_weights(), two.get_weights())),
+        "history_one": json.load(open("one/history.json")),
+        "history_two": json.load(open("two/history.json")),
+        "checkpoint": json.load(open("two/checkpoint/latest.json"))["epoch"],
+    }))
+""")
+
+
+def test_cli_strategy_mirrored_trains_like_one_device(tmp_path):
+    """``train gan --strategy mirrored`` on 2 logical CPUs: the same generator as one device."""
+    out = subprocess.run([sys.executable, "-c", CLI_MIRRORED], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "training on 2 replicas (mirrored)" in out.stderr
+    result = json.loads(out.stdout.split("RESULT ", 1)[1])
+    assert result["diff"] < 1e-5, result["diff"]
+    assert result["checkpoint"] == 3  # checkpoints are written under the strategy too
+    for key, values in result["history_one"].items():
+        np.testing.assert_allclose(result["history_two"][key], values, atol=1e-4, err_msg=key)
+
+
+def test_strategy_option_is_checked():
+    from gan_keras import recipes
+
+    with pytest.raises(ValueError, match="strategy must be one of default, mirrored"):
+        recipes.TrainConfig(strategy="tpu")
+    with pytest.raises(ValueError, match="split evenly"):  # one logical CPU here: a 1-replica mirror
+        distribute.per_replica_batch_size(33, 2)

@@ -53,12 +53,12 @@ def train(config: TrainConfig) -> RunResult:
                          "(a folder needs one sub-folder per class)")
     num_classes = int(max(dataset.num_classes, int(np.max(dataset.labels)) + 1))
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
+    lr = float(config.extra.get("learning_rate", LEARNING_RATE))
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, num_classes, dataset.image_shape,
                     label_mode=config.extra.get("label_mode", "onehot"), seed=config.seed)
-    lr = float(config.extra.get("learning_rate", LEARNING_RATE))
-    gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
-                loss=config.loss, **compile_options(config))
+        gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+                    loss=config.loss, **compile_options(config))
     # The per-epoch grids show one row per class, like class_grid.png
     grid_inputs = class_inputs(num_classes, 8, config.latent_dim)
     callbacks = standard_callbacks(out_dir, inputs=grid_inputs, nrows=num_classes, show=config.show)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 import time
@@ -14,6 +15,11 @@ import numpy as np
 from gan_keras import callbacks as gk_callbacks
 from gan_keras import config as gk_config
 from gan_keras import io, plots
+
+
+# Strategies a run can use from the command line. Several machines (``multi_worker``) need
+# one process per worker and only one of them writing files: see gan_keras.distribute.
+TRAIN_STRATEGIES = ("default", "mirrored")
 
 
 @dataclass
@@ -37,6 +43,9 @@ class TrainConfig:
     mixed_precision: bool = False
     jit: bool | None = None
     resume: bool = False
+    # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU);
+    # --batch-size is then the global batch, split across the replicas.
+    strategy: str = "default"
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "latent_dim", "limit"):
@@ -45,6 +54,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.strategy not in TRAIN_STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(TRAIN_STRATEGIES)}, got {self.strategy!r} "
+                             "(several machines: see gan_keras.distribute)")
 
     def with_defaults(self, **defaults) -> "TrainConfig":
         """Return a copy where every ``None`` setting takes the recipe's default."""
@@ -129,11 +141,29 @@ def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = Fals
     return found
 
 
+@contextlib.contextmanager
 def model_scope(config: TrainConfig):
-    """Return the context in which to build a run's models (float16 compute with ``--mixed-precision``)."""
+    """The context in which to build *and compile* a run's models.
+
+    Float16 compute with ``--mixed-precision``; with ``--strategy mirrored`` the scope of a
+    ``tf.distribute.MirroredStrategy`` (variables and optimizer slots mirrored on every
+    device; ``fit`` then splits each global batch across the replicas).
+    """
+    from gan_keras.distribute import get_strategy
     from gan_keras.gans import precision_policy
 
-    return precision_policy(bool(config.mixed_precision))
+    with contextlib.ExitStack() as stack:
+        if config.strategy != "default":
+            strategy = get_strategy(config.strategy)
+            if config.batch_size is not None:  # the global batch must split evenly
+                from gan_keras.distribute import per_replica_batch_size
+
+                per_replica_batch_size(int(config.batch_size), int(strategy.num_replicas_in_sync))
+            stack.enter_context(strategy.scope())
+            print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "
+                  f"({config.strategy}); each global batch is split across them", file=sys.stderr)
+        stack.enter_context(precision_policy(bool(config.mixed_precision)))
+        yield
 
 
 def compile_options(config: TrainConfig) -> dict:

@@ -36,11 +36,11 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
-        gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
     lr = float(config.extra.get("learning_rate", LEARNING_RATE))
-    gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
-                loss=config.loss, **compile_options(config))
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
+        gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
+        gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+                    loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show)
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume

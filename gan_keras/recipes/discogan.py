@@ -50,10 +50,10 @@ def train(config: TrainConfig) -> RunResult:
     domain = config.extra.get("domain", "thick")
     data = pairs.load_unpaired(config.data, domain, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(data.domain_a.shape[1:], seed=config.seed)
-    model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
+        model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
+                      gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     before = translation_errors(model, data)
     callbacks = translation_callbacks(out_dir, data.test_a[:NUM_EXAMPLES], data.test_b[:NUM_EXAMPLES],
                                       show=config.show)

@@ -43,9 +43,9 @@ def train(config: TrainConfig) -> RunResult:
         config = dataclasses.replace(config, epochs=epochs_for_steps(
             config.epochs, len(dataset), config.batch_size, FULL_MIN_STEPS))
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss, **compile_options(config))
+        gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show, every=grid_every(config.epochs))
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume

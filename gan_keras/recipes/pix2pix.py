@@ -62,11 +62,11 @@ def train(config: TrainConfig) -> RunResult:
     train_pairs = pairs.load_pix2pix_pairs(config.data, task, limit=config.limit, seed=config.seed)
     test = _test_pairs(config, task)
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
-        model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)
     lr = LEARNING_RATE["facades" if train_pairs.name == "facades" else "digits"]
-    model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
-                  **compile_options(config))
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
+        model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)
+        model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+                      **compile_options(config))
     error_before = i2i.mean_abs_error(test.targets, model.translate(test.inputs))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)

@@ -65,10 +65,10 @@ def train(config: TrainConfig) -> RunResult:
     train_pairs = pairs.load_sr_pairs(config.data, SCALE, limit=config.limit, seed=config.seed)
     test = pairs.load_sr_pairs(config.data, SCALE, split="test", seed=config.seed)
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(train_pairs.input_shape, SCALE, seed=config.seed)
-    model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                  gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
+        model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
+                      gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(train_pairs.inputs, train_pairs.targets, config.batch_size, seed=config.seed)

@@ -62,9 +62,9 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config)
-    with model_scope(config):  # float16 layers with --mixed-precision
+    with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         vae = build(config.latent_dim, dataset.image_shape, beta=beta, seed=config.seed)
-    vae.compile(keras.optimizers.Adam(1e-3), **compile_options(config))
+        vae.compile(keras.optimizers.Adam(1e-3), **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show, trace=False)  # no discriminator to trace
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
