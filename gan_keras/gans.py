@@ -216,9 +216,8 @@ def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, loss_
     # optimizer=None: no unused default optimizer for callbacks to act on.
     kwargs.pop("optimizer", None)
     keras.Model.compile(model, optimizer=None, **kwargs)
-    model.force_loss_scale = bool(loss_scale)
-    model.d_optimizer, model.g_optimizer = model.setup_optimizers((d_optimizer, d_players),
-                                                                  (g_optimizer, g_players))
+    model.d_optimizer, model.g_optimizer = model.setup_optimizers(
+        (d_optimizer, d_players), (g_optimizer, g_players), loss_scale=loss_scale)
     return model.d_optimizer, model.g_optimizer
 
 
@@ -227,10 +226,12 @@ class TrainerMixin:
 
     Adopt it in a new trainer (``class ConditionalGAN(TrainerMixin, keras.Model)``) and:
 
-    - in ``compile``: ``d_opt, g_opt = self.setup_optimizers(d_opt, g_opt)`` (wraps each
-      in a ``LossScaleOptimizer`` when a sub-model computes in float16, and builds them so
-      checkpoints restore their state);
-    - draw noise with ``replica_latent(self.seed_generator, batch_size, latent_dim)``;
+    - in ``compile``: ``compile_players(self, d_opt, g_opt, d_models, g_models, loss_scale=...)``
+      for two players, or ``(self.optimizer,) = self.setup_optimizers((opt, models))`` for
+      one optimizer (each is wrapped in a ``LossScaleOptimizer`` when its models compute
+      in float16, and built so checkpoints restore its state);
+    - draw noise with ``replica_latent(self.seed_generator, batch_size, latent_dim)`` (or
+      ``replica_random`` for labels and other noise);
     - inside each tape: ``scaled = prepare_loss(loss, optimizer)``, then
       ``apply_loss_gradients(tape, scaled, optimizer, variables)``; report the unscaled
       ``loss`` to the trackers;
@@ -239,17 +240,17 @@ class TrainerMixin:
 
     sample_shape: tuple | None = None
 
-    def setup_optimizers(self, *pairs):
+    def setup_optimizers(self, *pairs, loss_scale: bool | None = None):
         """Wrap and build optimizers: each pair is ``(optimizer, sub_model or list of them)``.
 
         An optimizer is wrapped in a ``LossScaleOptimizer`` when one of its sub-models
-        computes in float16 (or ``self.force_loss_scale``), then built on the sub-models'
+        computes in float16 (or ``loss_scale=True``), then built on the sub-models'
         trainable variables. Returns the optimizers in order.
         """
         out = []
         for optimizer, players in pairs:
             players = _as_list(players)
-            if getattr(self, "force_loss_scale", False) or any(uses_float16(m) for m in players):
+            if loss_scale or any(uses_float16(m) for m in players):
                 optimizer = loss_scaled(optimizer)
             optimizer.build([v for m in players for v in m.trainable_variables])
             out.append(optimizer)

@@ -119,9 +119,9 @@ class VAE(TrainerMixin, keras.Model):
             raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
         # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
         super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
-        self.force_loss_scale = bool(loss_scale)
         # Build the optimizer now so that load_weights and checkpoints restore its slots.
-        (self.optimizer,) = self.setup_optimizers((self.optimizer, [self.encoder, self.decoder]))
+        (self.optimizer,) = self.setup_optimizers((self.optimizer, [self.encoder, self.decoder]),
+                                                  loss_scale=loss_scale)
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):

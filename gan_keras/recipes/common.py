@@ -17,6 +17,10 @@ from gan_keras import config as gk_config
 from gan_keras import io, plots
 
 
+# The speed and fault options a recipe honours once it builds and compiles in model_scope,
+# trains with fit_resumable and standard_callbacks (a recipe lists them in its OPTIONS).
+ALL_OPTIONS = ("resume", "jit", "mixed_precision")
+
 # Strategies a run can use from the command line. Several machines (``multi_worker``) need
 # one process per worker and only one of them writing files: see gan_keras.distribute.
 TRAIN_STRATEGIES = ("default", "mirrored")
@@ -149,15 +153,13 @@ def model_scope(config: TrainConfig):
     ``tf.distribute.MirroredStrategy`` (variables and optimizer slots mirrored on every
     device; ``fit`` then splits each global batch across the replicas).
     """
-    from gan_keras.distribute import get_strategy
+    from gan_keras.distribute import get_strategy, per_replica_batch_size
     from gan_keras.gans import precision_policy
 
     with contextlib.ExitStack() as stack:
         if config.strategy != "default":
             strategy = get_strategy(config.strategy)
             if config.batch_size is not None:  # the global batch must split evenly
-                from gan_keras.distribute import per_replica_batch_size
-
                 per_replica_batch_size(int(config.batch_size), int(strategy.num_replicas_in_sync))
             stack.enter_context(strategy.scope())
             print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "

@@ -7,14 +7,14 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
-    standard_callbacks,
+    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    model_scope, run_folder, standard_callbacks,
 )
 
 DESCRIPTION = "DCGAN: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU discriminator"
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
-OPTIONS = ("resume", "jit", "mixed_precision")
+OPTIONS = ALL_OPTIONS
 
 # The full budget is sized for the 1437-image offline digits in under 5 minutes on 2 CPU
 # cores (benchmarks/RESULTS.md); on MNIST's 60000 images the same epochs take ~40x longer.

@@ -9,14 +9,15 @@ from gan_keras import gans, io, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
+    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    model_scope, run_folder,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
 
 DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (reconstruction + adversarial)"
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
-OPTIONS = ("resume", "jit", "mixed_precision")
+OPTIONS = ALL_OPTIONS
 
 FAST = dict(epochs=4, batch_size=32, limit=512)
 FULL = dict(epochs=30, batch_size=32, limit=None)

@@ -10,14 +10,14 @@ from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.config import fast_mode
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run, fit_resumable,
-    grid_every, model_scope, run_folder, standard_callbacks,
+    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run,
+    fit_resumable, grid_every, model_scope, run_folder, standard_callbacks,
 )
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
-OPTIONS = ("resume", "jit", "mixed_precision")
+OPTIONS = ALL_OPTIONS
 
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=512, loss="non_saturating")
 FULL = dict(epochs=50, batch_size=128, latent_dim=64, limit=None, loss="non_saturating")

@@ -7,14 +7,14 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import io, models, sgan
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
-    standard_callbacks,
+    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    model_scope, run_folder, standard_callbacks,
 )
 
 DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels, feature matching"
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
-OPTIONS = ("resume", "jit", "mixed_precision")
+OPTIONS = ALL_OPTIONS
 
 # per_class: labelled images per class (the rest of the training images are unlabelled).
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=None, per_class=10)

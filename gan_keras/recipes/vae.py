@@ -17,14 +17,14 @@ from gan_keras import io, plots
 from gan_keras import vae as gk_vae
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
-    RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable, model_scope, run_folder,
-    standard_callbacks,
+    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    model_scope, run_folder, standard_callbacks,
 )
 
 DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), reparameterised z, decoder"
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
-OPTIONS = ("resume", "jit", "mixed_precision")
+OPTIONS = ALL_OPTIONS
 
 FAST = dict(epochs=3, batch_size=64, latent_dim=16, limit=512)
 FULL = dict(epochs=50, batch_size=64, latent_dim=16, limit=None)
