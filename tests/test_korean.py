@@ -18,10 +18,13 @@ The rules checked, so that a reader knows what "uses the glossary's terms" means
      the row "discriminator");
    - the Korean term occurs in the summary's own text, line breaks read as spaces (the list names
      words the summary uses).
-3. Every notebook's first cell contains Hangul and links the 핵심 정리 of its note.
-4. 판별기 and 생성기, which no lecture deck uses, appear nowhere in ``course/*.md`` nor in a
+3. Every decimal number of a summary (``0.24``, ``43.85``, ``1.25``) also stands in the rest of
+   its note, so that a summary cannot drift from its note's measurements: a re-measured table
+   fails this test until the summary follows it.
+4. Every notebook's first cell contains Hangul and links the 핵심 정리 of its note.
+5. 판별기 and 생성기, which no lecture deck uses, appear nowhere in ``course/*.md`` nor in a
    notebook's first cell.
-5. ``course/README.md`` has a Korean syllabus right after the English one, linking every note.
+6. ``course/README.md`` has a Korean syllabus right after the English one, linking every note.
 
 The helpers are tested on small texts too, so that each rule is shown to reject what it should.
 """
@@ -109,6 +112,14 @@ def key_list_problems(section: str, terms: dict[str, list[str]]) -> list[str]:
     return problems
 
 
+def numbers_not_in_body(note_text: str) -> list[str]:
+    """Return the decimal numbers of the 핵심 정리 that the rest of the note does not contain (rule 3)."""
+    section = summary_section(note_text)
+    body = note_text.replace(section, "", 1)
+    numbers = sorted(set(re.findall(r"(?<![\w.])\d+\.\d+", section)))
+    return [n for n in numbers if not re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", body)]
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[\w²]+", text.lower()))
 
@@ -131,6 +142,12 @@ def test_every_note_opens_with_a_korean_summary_in_the_glossarys_words(path):
     assert len(HANGUL.findall(section)) > 200, f"{path.name}: the 핵심 정리 has (almost) no Korean"
     problems = key_list_problems(section, glossary(README.read_text(encoding="utf-8")))
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTES, ids=[p.stem for p in NOTES])
+def test_summary_numbers_are_the_notes_numbers(path):
+    missing = numbers_not_in_body(path.read_text(encoding="utf-8"))
+    assert not missing, f"{path.name}: the 핵심 정리 quotes {missing}, which the note itself does not give"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -219,6 +236,13 @@ def test_key_list_rule_rejects_words_outside_the_glossary(section, message):
         assert problems == []
     else:
         assert any(message in p for p in problems), problems
+
+
+def test_numbers_rule_rejects_a_number_the_note_does_not_give():
+    note = "# T\n\n## 핵심 정리\n\n정확도 0.93, 손실 1.5.\n\n---\n\nAccuracy 0.93; loss 1.25.\n"
+    assert numbers_not_in_body(note) == ["1.5"]
+    assert numbers_not_in_body(note.replace("loss 1.25", "loss 1.5")) == []
+    assert numbers_not_in_body(note.replace("0.93;", "0.931;")) == ["0.93", "1.5"]
 
 
 @pytest.mark.parametrize("note, message", [
