@@ -1,0 +1,251 @@
+"""The gallery of wrong answers: every exercise check rejects each one with the message meant for it.
+
+Each entry is a student's answer written from scratch (not produced by the check's own
+helpers), with a distinctive part of the message the check must give. ``ACCEPTED`` lists
+the references and the answers that are right, or mathematically equivalent, on purpose.
+Only the public API is used (``checks.REGISTRY``), so the same gallery can be run against
+an older version of the checks to see which wrong answers it let through.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_keras import checks
+from gan_keras.checks import ExerciseError
+
+ops = keras.ops
+bce = keras.losses.BinaryCrossentropy(from_logits=True)
+bce_probs = keras.losses.BinaryCrossentropy()
+mse = keras.losses.MeanSquaredError()
+layers = keras.layers
+
+WRONG: list[tuple[str, str, object, str]] = []  # (exercise id, what is wrong, answer, message part)
+ACCEPTED: list[tuple[str, str, object]] = []   # (exercise id, why it is accepted, answer)
+
+
+def wrong(exercise_id, label, message):
+    """Register a wrong answer: a decorator, so that each answer reads as a student wrote it."""
+    def add(fn):
+        WRONG.append((exercise_id, label, fn, message))
+        return fn
+    return add
+
+
+def accepted(exercise_id, label):
+    def add(fn):
+        ACCEPTED.append((exercise_id, label, fn))
+        return fn
+    return add
+
+
+def np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
+
+
+def helper_not_written_yet(*args):
+    raise NotImplementedError
+
+
+# =======================================================================================
+# 1.1 the optimal discriminator
+# =======================================================================================
+wrong("1.1", "probability of fake on top", "probability of 'fake'")(lambda pd, pg: pg / (pd + pg))
+wrong("1.1", "ratio of the densities", "denominator")(lambda pd, pg: pd / pg)
+wrong("1.1", "averaged over x", "point by point")(lambda pd, pg: np.mean(pd / (pd + pg)))
+wrong("1.1", "returns p_data", "Maximise")(lambda pd, pg: pd)
+wrong("1.1", "a constant 1/2", "Maximise")(lambda pd, pg: np.full_like(pd, 0.5))
+wrong("1.1", "calls a helper that raises NotImplementedError", "not the untouched stub")(
+    lambda pd, pg: helper_not_written_yet(pd, pg))
+accepted("1.1", "normalised by the total density, written with NumPy")(lambda pd, pg: pd / (pd + pg))
+
+
+# =======================================================================================
+# 1.2 the discriminator's backward pass in NumPy
+# =======================================================================================
+def backward(params, real, fake, real_label=1.0, fake_label=0.0, sign=1.0, mean=True,
+             relu=True, only_real=False, divide_by_all=False, in_place=False, transpose_w1=False):
+    """A student's backward pass, with one switch per typical mistake."""
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    batches = [(real, real_label)] if only_real else [(real, real_label), (fake, fake_label)]
+    loss = 0.0
+    for x, label in batches:
+        pre = x @ params["w1"] + params["b1"]
+        h = np.maximum(pre, 0)
+        logit = h @ params["w2"] + params["b2"]
+        loss += float(np.mean(np.logaddexp(0, -logit if label == 1.0 else logit)))
+        size = (len(real) + len(fake)) if divide_by_all else (len(x) if mean else 1)
+        g = sign * (1 / (1 + np.exp(-logit)) - label) / size
+        grads["w2"] += h.T @ g
+        grads["b2"] += g.sum(0)
+        gh = (g @ params["w2"].T) * ((pre > 0) if relu else 1.0)
+        grads["w1"] += x.T @ gh
+        grads["b1"] += gh.sum(0)
+    if in_place:
+        params["w1"] -= 0.1 * grads["w1"]
+    if transpose_w1:
+        grads["w1"] = grads["w1"].T
+    return loss, grads
+
+
+for _kwargs, _label, _message in [
+    (dict(sign=-1.0), "gradient sign flipped", "sign is flipped"),
+    (dict(real_label=0.0, fake_label=1.0), "labels swapped", "labels are swapped"),
+    (dict(mean=False), "summed over the batch", "summed over the batch"),
+    (dict(relu=False), "ReLU left out of the backward pass", "ReLU is missing"),
+    (dict(only_real=True), "only the real batch", "only one batch"),
+    (dict(divide_by_all=True), "divided by all images together", "its own batch size"),
+    (dict(in_place=True), "updates the weights in place", "changed the weights"),
+    (dict(transpose_w1=True), "w1's gradient transposed", "must have the shape"),
+]:
+    wrong("1.2", _label, _message)(lambda p, r, f, _k=_kwargs: backward(p, r, f, **_k))
+wrong("1.2", "right gradients, loss summed", "d_loss should be")(
+    lambda p, r, f: (backward(p, r, f)[0] * 3, backward(p, r, f)[1]))
+accepted("1.2", "written by hand")(lambda p, r, f: backward(p, r, f))
+accepted("1.2", "gradients only (a dict), as the exercise allows")(lambda p, r, f: backward(p, r, f)[1])
+
+
+# =======================================================================================
+# 1.3 the Jensen-Shannon divergence
+# =======================================================================================
+def _kl(p, q, dx):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(np.where(p > 0, p * np.log(p / q), 0.0)) * dx
+
+
+def _jsd(p, q, dx):
+    m = (p + q) / 2
+    return 0.5 * _kl(p, m, dx) + 0.5 * _kl(q, m, dx)
+
+
+wrong("1.3", "KL(p || q) instead", "KL divergence")(lambda p, q, dx: _kl(p, q, dx))
+wrong("1.3", "factor 1/2 missing", "factor 1/2")(lambda p, q, dx: 2 * _jsd(p, q, dx))
+wrong("1.3", "log base 2", "base 2")(lambda p, q, dx: _jsd(p, q, dx) / np.log(2))
+wrong("1.3", "sum without dx", "multiplying by dx")(lambda p, q, dx: _jsd(p, q, dx) / dx)
+wrong("1.3", "only one of the two terms", "only one of the two")(
+    lambda p, q, dx: 0.5 * _kl(p, (p + q) / 2, dx))
+wrong("1.3", "dx hard-coded to the first grid's step", "use the dx argument")(
+    lambda p, q, dx: _jsd(p, q, 0.02))
+accepted("1.3", "written by hand")(_jsd)
+
+
+# =======================================================================================
+# 2.1 the discriminator loss
+# =======================================================================================
+wrong("2.1", "labels swapped", "swapped")(lambda r, f: bce(ops.zeros_like(r), r) + bce(ops.ones_like(f), f))
+wrong("2.1", "sign flipped", "sign is flipped")(
+    lambda r, f: -(bce(ops.ones_like(r), r) + bce(ops.zeros_like(f), f)))
+wrong("2.1", "logits taken for probabilities", "treats them as probabilities")(
+    lambda r, f: bce_probs(ops.ones_like(r), r) + bce_probs(ops.zeros_like(f), f))
+wrong("2.1", "summed over the batch", "summed over the batch")(
+    lambda r, f: ops.sum(ops.softplus(-r)) + ops.sum(ops.softplus(f)))
+wrong("2.1", "no mean at all", "Did you forget to take the mean")(lambda r, f: ops.softplus(-r) + ops.softplus(f))
+wrong("2.1", "only the real term", "two terms")(lambda r, f: bce(ops.ones_like(r), r))
+wrong("2.1", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
+    lambda r, f: bce(ops.ones_like(r), ops.sigmoid(r)) + bce(ops.zeros_like(f), ops.sigmoid(f)))
+wrong("2.1", "double sigmoid with keras.activations.sigmoid", "sigmoid twice")(
+    lambda r, f: bce(ops.ones_like(r), keras.activations.sigmoid(r))
+    + bce(ops.zeros_like(f), keras.activations.sigmoid(f)))
+wrong("2.1", "double sigmoid with tf.math.sigmoid", "sigmoid twice")(
+    lambda r, f: bce(ops.ones_like(r), tf.math.sigmoid(r)) + bce(ops.zeros_like(f), tf.math.sigmoid(f)))
+wrong("2.1", "calls a helper that raises NotImplementedError", "not the untouched stub")(
+    lambda r, f: helper_not_written_yet(r) + bce(ops.zeros_like(f), f))
+accepted("2.1", "Keras' BinaryCrossentropy(from_logits=True), one mean per batch")(
+    lambda r, f: bce(ops.ones_like(r), r) + bce(ops.zeros_like(f), f))
+accepted("2.1", "one mean over the concatenated batch (the other common convention: half the sum "
+                "of two means when both batches have the same size)")(
+    lambda r, f: bce(ops.concatenate([ops.ones_like(r), ops.zeros_like(f)]), ops.concatenate([r, f])))
+accepted("2.1", "BCE on probabilities from one sigmoid (equivalent up to float32 rounding and clipping)")(
+    lambda r, f: bce_probs(ops.ones_like(r), ops.sigmoid(r)) + bce_probs(ops.zeros_like(f), ops.sigmoid(f)))
+
+
+# =======================================================================================
+# 2.2 the non-saturating generator loss
+# =======================================================================================
+wrong("2.2", "the saturating loss log(1 - D)", "saturating")(lambda f: -bce(ops.zeros_like(f), f))
+wrong("2.2", "the label 0", "label is wrong")(lambda f: bce(ops.zeros_like(f), f))
+wrong("2.2", "sign flipped", "sign is flipped")(lambda f: -bce(ops.ones_like(f), f))
+wrong("2.2", "logits taken for probabilities", "not probabilities")(lambda f: bce_probs(ops.ones_like(f), f))
+wrong("2.2", "summed over the batch", "summed over the batch")(lambda f: ops.sum(ops.softplus(-f)))
+wrong("2.2", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
+    lambda f: bce(ops.ones_like(f), ops.sigmoid(f)))
+wrong("2.2", "double sigmoid with softplus", "sigmoid twice")(lambda f: ops.mean(ops.softplus(-ops.sigmoid(f))))
+wrong("2.2", "mean of the logits", "expected")(lambda f: ops.mean(f))
+accepted("2.2", "softplus(-logits), the same formula")(lambda f: ops.mean(ops.softplus(-f)))
+accepted("2.2", "Keras' BinaryCrossentropy(from_logits=True) against the label 1")(
+    lambda f: bce(ops.ones_like(f), f))
+
+
+# =======================================================================================
+# 2.3 the least-squares discriminator loss
+# =======================================================================================
+wrong("2.3", "targets swapped", "targets are swapped")(
+    lambda r, f: 0.5 * ops.mean(ops.square(r)) + 0.5 * ops.mean(ops.square(f - 1)))
+wrong("2.3", "sigmoid applied first", "applied sigmoid first")(
+    lambda r, f: 0.5 * mse(ops.ones_like(r), ops.sigmoid(r)) + 0.5 * mse(ops.zeros_like(f), ops.sigmoid(f)))
+wrong("2.3", "factor 1/2 missing", "factor 1/2")(lambda r, f: mse(ops.ones_like(r), r) + mse(ops.zeros_like(f), f))
+wrong("2.3", "summed over the batch", "summed")(
+    lambda r, f: 0.5 * ops.sum(ops.square(r - 1)) + 0.5 * ops.sum(ops.square(f)))
+wrong("2.3", "absolute differences", "absolute")(lambda r, f: 0.5 * ops.mean(ops.abs(r - 1)) + 0.5 * ops.mean(ops.abs(f)))
+wrong("2.3", "only the real term", "only one")(lambda r, f: 0.5 * ops.mean(ops.square(r - 1)))
+wrong("2.3", "sign flipped", "sign is flipped")(
+    lambda r, f: -(0.5 * ops.mean(ops.square(r - 1)) + 0.5 * ops.mean(ops.square(f))))
+accepted("2.3", "Keras' MeanSquaredError, halved")(
+    lambda r, f: 0.5 * mse(ops.ones_like(r), r) + 0.5 * mse(ops.zeros_like(f), f))
+
+
+# =======================================================================================
+# 2.4 the value of the game V(D, G)
+# =======================================================================================
+wrong("2.4", "the discriminator's loss (sign flipped)", "sign is flipped")(
+    lambda r, f: bce(ops.ones_like(r), r) + bce(ops.zeros_like(f), f))
+wrong("2.4", "log D(G(z)) as the second term", "log(1 - D(G(z)))")(
+    lambda r, f: ops.mean(ops.log_sigmoid(r)) + ops.mean(ops.log_sigmoid(f)))
+wrong("2.4", "logits taken for probabilities", "not probabilities")(
+    lambda r, f: ops.mean(ops.log(ops.clip(r, 1e-7, 1 - 1e-7))) + ops.mean(ops.log(1 - ops.clip(f, 1e-7, 1 - 1e-7))))
+wrong("2.4", "summed over the batch", "summed")(lambda r, f: ops.sum(ops.log_sigmoid(r)) + ops.sum(ops.log_sigmoid(-f)))
+wrong("2.4", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
+    lambda r, f: -bce(ops.ones_like(r), ops.sigmoid(r)) - bce(ops.zeros_like(f), ops.sigmoid(f)))
+wrong("2.4", "double sigmoid with log_sigmoid", "sigmoid twice")(
+    lambda r, f: ops.mean(ops.log_sigmoid(ops.sigmoid(r))) + ops.mean(ops.log_sigmoid(-ops.sigmoid(f))))
+wrong("2.4", "only the real term", "expected")(lambda r, f: ops.mean(ops.log_sigmoid(r)))
+accepted("2.4", "log of sigmoid probabilities (equivalent where nothing saturates)")(
+    lambda r, f: ops.mean(ops.log(ops.sigmoid(r))) + ops.mean(ops.log(1 - ops.sigmoid(f))))
+accepted("2.4", "minus the discriminator's BCE, which is V itself")(
+    lambda r, f: -(bce(ops.ones_like(r), r) + bce(ops.zeros_like(f), f)))
+
+
+# =======================================================================================
+# The tests
+# =======================================================================================
+def _run(exercise_id, fn):
+    return checks.REGISTRY[exercise_id].check(fn, quiet=True)
+
+
+@pytest.mark.parametrize("exercise_id, label, fn, message", WRONG,
+                         ids=[f"{e}-{label}" for e, label, _, _ in WRONG])
+def test_check_rejects_wrong_answer_with_its_message(exercise_id, label, fn, message):
+    with pytest.raises(ExerciseError) as caught:
+        _run(exercise_id, fn)
+    assert message in str(caught.value), f"{label}: {caught.value}"
+
+
+@pytest.mark.parametrize("exercise_id, label, fn", ACCEPTED,
+                         ids=[f"{e}-{label[:40]}" for e, label, _ in ACCEPTED])
+def test_check_accepts_right_answer(exercise_id, label, fn):
+    assert _run(exercise_id, fn) is True, label
+
+
+@pytest.mark.parametrize("exercise_id", sorted(checks.REGISTRY))
+def test_check_accepts_its_reference(exercise_id):
+    assert _run(exercise_id, checks.reference_of(checks.REGISTRY[exercise_id].check)) is True
+
+
+def test_every_check_has_at_least_four_wrong_answers():
+    counts = {ex_id: sum(1 for e, *_ in WRONG if e == ex_id) for ex_id in checks.REGISTRY}
+    few = {ex_id: n for ex_id, n in counts.items() if n < 4}
+    assert not few, f"checks with fewer than 4 wrong answers in the gallery: {few}"
+    assert len(WRONG) >= 4 * len(checks.REGISTRY)
