@@ -219,6 +219,69 @@ accepted("2.4", "minus the discriminator's BCE, which is V itself")(
 
 
 # =======================================================================================
+# 3.1 a DCGAN generator block
+# =======================================================================================
+def convt(x, filters, strides=2, **kwargs):
+    return layers.Conv2DTranspose(filters, 4, strides=strides, padding="same", **kwargs)(x)
+
+
+wrong("3.1", "no stride", "strides=2")(
+    lambda x, f: layers.ReLU()(layers.BatchNormalization()(convt(x, f, strides=1))))
+wrong("3.1", "LeakyReLU", "LeakyReLU is the discriminator's")(
+    lambda x, f: layers.LeakyReLU(0.2)(layers.BatchNormalization()(convt(x, f))))
+wrong("3.1", "no batch normalization", "no batch normalization")(lambda x, f: layers.ReLU()(convt(x, f)))
+wrong("3.1", "batch normalization before the transposed convolution", "not before it")(
+    lambda x, f: layers.ReLU()(convt(layers.BatchNormalization()(x), f)))
+wrong("3.1", "transposed convolution with activation='tanh' inside the block", "activation='tanh' inside the block")(
+    lambda x, f: layers.ReLU()(layers.BatchNormalization()(convt(x, f, activation="tanh"))))
+wrong("3.1", "block ends with tanh", "belongs only to the generator's last layer")(
+    lambda x, f: layers.Activation("tanh")(layers.BatchNormalization()(convt(x, f))))
+wrong("3.1", "UpSampling2D and a convolution", "not with a fixed UpSampling2D")(
+    lambda x, f: layers.ReLU()(layers.BatchNormalization()(
+        layers.Conv2D(f, 3, padding="same")(layers.UpSampling2D()(x)))))
+wrong("3.1", "ReLU before batch normalization", "after batch normalization")(
+    lambda x, f: layers.BatchNormalization()(layers.ReLU()(convt(x, f))))
+wrong("3.1", "ReLU built into the convolution, before batch normalization", "keep it linear")(
+    lambda x, f: layers.BatchNormalization()(convt(x, f, activation="relu")))
+wrong("3.1", "number of filters hard-coded", "with filters=")(
+    lambda x, f: layers.ReLU()(layers.BatchNormalization()(convt(x, 16))))
+wrong("3.1", "no activation", "no activation")(lambda x, f: layers.BatchNormalization()(convt(x, f)))
+wrong("3.1", "ELU instead of ReLU", "not ELU")(lambda x, f: layers.ELU()(layers.BatchNormalization()(convt(x, f))))
+accepted("3.1", "ReLU written as Activation('relu')")(
+    lambda x, f: layers.Activation("relu")(layers.BatchNormalization()(convt(x, f, use_bias=False))))
+accepted("3.1", "ReLU written as keras.ops.relu")(lambda x, f: ops.relu(layers.BatchNormalization()(convt(x, f))))
+
+
+# =======================================================================================
+# 3.2 a DCGAN discriminator block
+# =======================================================================================
+def conv(x, filters, strides=2, **kwargs):
+    return layers.Conv2D(filters, 4, strides=strides, padding="same", **kwargs)(x)
+
+
+wrong("3.2", "strided convolution with no activation", "has no activation")(lambda x, f: conv(x, f))
+wrong("3.2", "activation='tanh' in the convolution", "keep the convolution linear")(
+    lambda x, f: conv(x, f, activation="tanh"))
+wrong("3.2", "followed by tanh", "not tanh")(lambda x, f: layers.Activation("tanh")(conv(x, f)))
+wrong("3.2", "followed by ELU", "not ELU")(lambda x, f: layers.ELU()(conv(x, f)))
+wrong("3.2", "ReLU", "not ReLU")(lambda x, f: layers.ReLU()(conv(x, f)))
+wrong("3.2", "LeakyReLU with Keras' default slope 0.3", "negative slope is 0.3")(
+    lambda x, f: layers.LeakyReLU()(conv(x, f)))
+wrong("3.2", "max pooling instead of a stride", "replaces pooling")(
+    lambda x, f: layers.LeakyReLU(0.2)(layers.MaxPooling2D()(conv(x, f, strides=1))))
+wrong("3.2", "batch normalization after the activation", "between the convolution and the LeakyReLU")(
+    lambda x, f: layers.BatchNormalization()(layers.LeakyReLU(0.2)(conv(x, f))))
+wrong("3.2", "no stride", "should become")(lambda x, f: layers.LeakyReLU(0.2)(conv(x, f, strides=1)))
+wrong("3.2", "sigmoid", "not sigmoid")(lambda x, f: ops.sigmoid(conv(x, f)))
+accepted("3.2", "the reference with batch normalization (DCGAN's inner blocks)")(
+    lambda x, f: layers.LeakyReLU(0.2)(layers.BatchNormalization()(conv(x, f))))
+accepted("3.2", "LeakyReLU(0.2) then Dropout")(lambda x, f: layers.Dropout(0.3)(layers.LeakyReLU(0.2)(conv(x, f))))
+accepted("3.2", "keras.ops.leaky_relu with slope 0.2")(lambda x, f: ops.leaky_relu(conv(x, f), 0.2))
+accepted("3.2", "Activation('leaky_relu'): keras.activations.leaky_relu's default slope is 0.2")(
+    lambda x, f: layers.Activation("leaky_relu")(conv(x, f)))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
