@@ -282,6 +282,95 @@ accepted("3.2", "Activation('leaky_relu'): keras.activations.leaky_relu's defaul
 
 
 # =======================================================================================
+# 4.1 the generator's conditioned input
+# =======================================================================================
+wrong("4.1", "label appended as one number", "as one number")(
+    lambda z, y, k: ops.concatenate([z, ops.cast(y[:, None], "float32")], axis=-1))
+wrong("4.1", "one-hot first", "comes first")(lambda z, y, k: ops.concatenate([ops.one_hot(y, k), z], axis=-1))
+wrong("4.1", "num_classes ignored (10 hard-coded)", "use the num_classes argument")(
+    lambda z, y, k: ops.concatenate([z, ops.one_hot(y, 10)], axis=-1))
+wrong("4.1", "concatenated on the batch axis", "one row per example")(
+    lambda z, y, k: ops.concatenate([ops.pad(z, [[0, 0], [0, k - 3]]), ops.one_hot(y, k)], axis=0))
+wrong("4.1", "one-hot of label + 1", "should be one-hot")(
+    lambda z, y, k: ops.concatenate([z, ops.one_hot((y + 1) % k, k)], axis=-1))
+wrong("4.1", "z normalised on the way", "z itself, unchanged")(
+    lambda z, y, k: ops.concatenate([z / ops.norm(z, axis=-1, keepdims=True), ops.one_hot(y, k)], axis=-1))
+accepted("4.1", "NumPy: np.eye(num_classes)[labels]")(
+    lambda z, y, k: np.concatenate([z, np.eye(k)[y]], axis=1))
+
+
+# =======================================================================================
+# 4.2 the conditional discriminator's input
+# =======================================================================================
+def _maps(images, y, k):
+    one_hot = ops.one_hot(y, k)[:, None, None, :]
+    return ops.broadcast_to(one_hot, (images.shape[0], images.shape[1], images.shape[2], k))
+
+
+wrong("4.2", "image left out", "the image is missing")(lambda im, y, k: _maps(im, y, k))
+wrong("4.2", "maps first", "maps come first")(lambda im, y, k: ops.concatenate([_maps(im, y, k), im], axis=-1))
+wrong("4.2", "maps not broadcast (one pixel only)", "constant over the image")(
+    lambda im, y, k: ops.concatenate([im, ops.pad(ops.one_hot(y, k)[:, None, None, :],
+                                                  [[0, 0], [0, im.shape[1] - 1], [0, im.shape[2] - 1], [0, 0]])], axis=-1))
+wrong("4.2", "num_classes ignored (10 hard-coded)", "use the num_classes argument")(
+    lambda im, y, k: ops.concatenate([im, _maps(im, y, 10)], axis=-1))
+wrong("4.2", "label value as one map", "one map per class")(
+    lambda im, y, k: ops.concatenate([im, ops.ones_like(im[..., :1]) * ops.cast(y, "float32")[:, None, None, None]], axis=-1))
+wrong("4.2", "only the image's first channel kept", "plus one map per class")(
+    lambda im, y, k: ops.concatenate([im[..., :1], _maps(im, y, k)], axis=-1))
+wrong("4.2", "maps of the wrong class", "map k should be 1")(
+    lambda im, y, k: ops.concatenate([im, _maps(im, (y + 1) % k, k)], axis=-1))
+accepted("4.2", "NumPy with np.tile")(
+    lambda im, y, k: np.concatenate([im, np.tile(np.eye(k)[y][:, None, None, :], (1,) + im.shape[1:3] + (1,))], axis=-1))
+
+
+# =======================================================================================
+# 5.1 the dream loss
+# =======================================================================================
+def dream(acts, weights, crop=(slice(1, -1), slice(1, -1)), power=2, reduce=ops.mean, names=None, sign=1.0,
+          use_weights=True):
+    total = 0.0
+    for name in (names or weights):
+        a = acts[name][:, crop[0], crop[1], :]
+        total = total + (weights.get(name, 1.0) if use_weights else 1.0) * reduce(ops.abs(a) ** power)
+    return sign * total
+
+
+wrong("5.1", "negative loss (descent)", "not its negative")(lambda a, w: dream(a, w, sign=-1.0))
+wrong("5.1", "no border crop", "one-pixel border")(lambda a, w: dream(a, w, crop=(slice(None), slice(None))))
+wrong("5.1", "weights ignored", "multiply each layer's term by its weight")(lambda a, w: dream(a, w, use_weights=False))
+wrong("5.1", "mean of |act|, not squared", "square the activations")(lambda a, w: dream(a, w, power=1))
+wrong("5.1", "sum instead of mean", "not their sum")(lambda a, w: dream(a, w, reduce=ops.sum))
+wrong("5.1", "every activation summed, not only the weighted layers", "only the layers named in layer_weights")(
+    lambda a, w: dream(a, w, names=list(a)))
+wrong("5.1", "border cropped on height only", "both image axes")(lambda a, w: dream(a, w, crop=(slice(1, -1), slice(None))))
+wrong("5.1", "layers hard-coded", "not fixed ones")(
+    lambda a, w: dream(a, {"mixed4": 1.0, "mixed5": 2.5}))
+accepted("5.1", "NumPy, with the crop written as [1:-1]")(
+    lambda a, w: sum(v * np.mean(np.square(a[k][:, 1:-1, 1:-1, :])) for k, v in w.items()))
+
+
+# =======================================================================================
+# 5.2 the normalised gradient-ascent step
+# =======================================================================================
+def ascent(x, g, s, sign=1.0, norm=lambda g: ops.mean(ops.abs(g)), clip=True):
+    y = x + sign * s * g / norm(g)
+    return ops.clip(y, -1.0, 1.0) if clip else y
+
+
+wrong("5.2", "gradient descent", "gradient descent")(lambda x, g, s: ascent(x, g, s, sign=-1.0))
+wrong("5.2", "gradient not normalised", "normalise the gradient first")(lambda x, g, s: ascent(x, g, s, norm=lambda g: 1.0))
+wrong("5.2", "no clip", "clip the result")(lambda x, g, s: ascent(x, g, s, clip=False))
+wrong("5.2", "normalised by the standard deviation", "the standard deviation")(lambda x, g, s: ascent(x, g, s, norm=ops.std))
+wrong("5.2", "normalised by the largest value", "the largest absolute value")(
+    lambda x, g, s: ascent(x, g, s, norm=lambda g: ops.max(ops.abs(g))))
+wrong("5.2", "normalised by the signed mean", "the mean (signed)")(lambda x, g, s: ascent(x, g, s, norm=ops.mean))
+wrong("5.2", "step size hard-coded", "use the step_size argument")(lambda x, g, s: ascent(x, g, 0.2))
+accepted("5.2", "with a small epsilon in the denominator (1e-8 changes nothing visible)")(
+    lambda x, g, s: np.clip(x + s * g / (np.mean(np.abs(g)) + 1e-8), -1, 1))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
