@@ -371,6 +371,53 @@ accepted("5.2", "with a small epsilon in the denominator (1e-8 changes nothing v
 
 
 # =======================================================================================
+# 6.1 the Gram matrix, 6.2 the style loss, 6.3 the content loss
+# =======================================================================================
+def gram(f, divide="hw", layout="hwc"):
+    h, w, c = f.shape
+    flat = ops.reshape(f, (c, h * w)) if layout == "chw" else ops.reshape(f, (h * w, c))
+    g = ops.matmul(flat, ops.transpose(flat)) if layout in ("chw", "ff^t") else ops.matmul(ops.transpose(flat), flat)
+    return g / {"hw": h * w, "none": 1, "hwc": h * w * c, "c": c}[divide]
+
+
+wrong("6.1", "F F^T: positions against positions", "compares positions with positions")(lambda f: gram(f, layout="ff^t"))
+wrong("6.1", "not divided by H*W", "times too large")(lambda f: gram(f, divide="none"))
+wrong("6.1", "divided by H*W*C", "not by the channels as well")(lambda f: gram(f, divide="hwc"))
+wrong("6.1", "reshaped to (C, H*W) directly", "mixes up positions and channels")(lambda f: gram(f, layout="chw"))
+wrong("6.1", "H*W hard-coded for the first fixture", "take H, W and C from the features' shape")(
+    lambda f: gram(f, divide="none") / 20.0)
+accepted("6.1", "einsum over the positions")(lambda f: np.einsum("hwi,hwj->ij", f, f) / (f.shape[0] * f.shape[1]))
+
+
+def style(s, g, gram_fn=gram, denom=lambda c: 4.0 * c ** 2):
+    c = s.shape[-1]
+    return ops.sum(ops.square(gram_fn(g) - gram_fn(s))) / denom(c)
+
+
+wrong("6.2", "features compared directly", "compared the features themselves")(
+    lambda s, g: ops.sum(ops.square(g - s)) / (4.0 * s.shape[-1] ** 2))
+wrong("6.2", "no normalisation", "forgot the normalisation")(lambda s, g: style(s, g, denom=lambda c: 1.0))
+wrong("6.2", "divided by C^2 only", "divided by C^2 only")(lambda s, g: style(s, g, denom=lambda c: c ** 2))
+wrong("6.2", "mean over the C x C entries", "divided by C^2 only")(lambda s, g: ops.mean(ops.square(gram(g) - gram(s))))
+wrong("6.2", "Gram matrices not averaged over positions", "not averaged over positions")(
+    lambda s, g: style(s, g, gram_fn=lambda f: gram(f, divide="none")))
+wrong("6.2", "difference not squared", "expected sum((G - A)^2)")(
+    lambda s, g: ops.sum(ops.abs(gram(g) - gram(s))) / (4.0 * s.shape[-1] ** 2))
+accepted("6.2", "NumPy Gram matrices")(
+    lambda s, g: np.sum((np.einsum("hwi,hwj->ij", g, g) - np.einsum("hwi,hwj->ij", s, s)) ** 2)
+    / (s.shape[0] * s.shape[1]) ** 2 / (4.0 * s.shape[-1] ** 2))
+
+wrong("6.3", "factor 1/2 missing", "factor 1/2")(lambda p, f: ops.sum(ops.square(f - p)))
+wrong("6.3", "mean instead of sum", "you averaged")(lambda p, f: 0.5 * ops.mean(ops.square(f - p)))
+wrong("6.3", "Gram matrices compared", "that is the style loss")(lambda p, f: 0.5 * ops.sum(ops.square(gram(f) - gram(p))))
+wrong("6.3", "sign flipped", "cannot be negative")(lambda p, f: -0.5 * ops.sum(ops.square(f - p)))
+wrong("6.3", "absolute differences", "expected 1/2 sum")(lambda p, f: 0.5 * ops.sum(ops.abs(f - p)))
+wrong("6.3", "Keras' MeanSquaredError", "you averaged")(lambda p, f: mse(p, f))
+accepted("6.3", "written with the arguments the other way round: (P - F)^2 = (F - P)^2")(
+    lambda p, f: 0.5 * np.sum((p - f) ** 2))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
