@@ -418,6 +418,42 @@ accepted("6.3", "written with the arguments the other way round: (P - F)^2 = (F 
 
 
 # =======================================================================================
+# 7.1 the reparameterisation trick, 7.2 the KL term
+# =======================================================================================
+wrong("7.1", "scaled by the variance", "the variance")(lambda m, lv, e: m + ops.exp(lv) * e)
+wrong("7.1", "log_var taken for sigma", "not a standard deviation")(lambda m, lv, e: m + lv * e)
+wrong("7.1", "sqrt of log_var", "square root of log_var")(lambda m, lv, e: m + ops.sqrt(ops.abs(lv)) * e)
+wrong("7.1", "no noise", "noise is missing")(lambda m, lv, e: m)
+wrong("7.1", "no mean", "mean is missing")(lambda m, lv, e: ops.exp(0.5 * lv) * e)
+wrong("7.1", "exp(-log_var / 2)", "sign inside the exponential")(lambda m, lv, e: m + ops.exp(-0.5 * lv) * e)
+wrong("7.1", "draws its own noise instead of epsilon", "draws its own noise")(
+    lambda m, lv, e: m + ops.exp(0.5 * lv) * keras.random.normal(ops.shape(m)))
+accepted("7.1", "sqrt(exp(log_var)), the same sigma")(lambda m, lv, e: m + ops.sqrt(ops.exp(lv)) * e)
+
+
+def kl_terms(m, lv):
+    return -0.5 * (1 + lv - ops.square(m) - ops.exp(lv))
+
+
+wrong("7.2", "sign flipped", "sign is flipped")(lambda m, lv: -ops.mean(ops.sum(kl_terms(m, lv), axis=-1)))
+wrong("7.2", "averaged over the latent dimensions", "averaged over the latent dimensions")(
+    lambda m, lv: ops.mean(kl_terms(m, lv)))
+wrong("7.2", "summed over the batch too", "summed over the batch too")(lambda m, lv: ops.sum(kl_terms(m, lv)))
+wrong("7.2", "sum over the batch axis, mean over the latent axis", "reductions are swapped")(
+    lambda m, lv: ops.sum(ops.mean(kl_terms(m, lv), axis=-1)))
+wrong("7.2", "mean over everything times the batch size", "reductions are swapped")(
+    lambda m, lv: ops.mean(kl_terms(m, lv)) * m.shape[0])
+wrong("7.2", "factor 1/2 missing", "factor 1/2")(lambda m, lv: ops.mean(ops.sum(2 * kl_terms(m, lv), axis=-1)))
+wrong("7.2", "exp(log_var / 2) for the variance", "the standard deviation")(
+    lambda m, lv: ops.mean(ops.sum(-0.5 * (1 + lv - ops.square(m) - ops.exp(0.5 * lv)), axis=-1)))
+wrong("7.2", "mean not squared", "expected")(lambda m, lv: ops.mean(ops.sum(-0.5 * (1 + lv - m - ops.exp(lv)), axis=-1)))
+accepted("7.2", "mean over everything times the latent size: sum / batch, the same number")(
+    lambda m, lv: ops.mean(kl_terms(m, lv)) * m.shape[1])
+accepted("7.2", "sum over the latent axis first, then the batch mean, in NumPy")(
+    lambda m, lv: np.mean(np.sum(-0.5 * (1 + lv - m ** 2 - np.exp(lv)), axis=1)))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
