@@ -454,6 +454,41 @@ accepted("7.2", "sum over the latent axis first, then the batch mean, in NumPy")
 
 
 # =======================================================================================
+# 8.1 the real-against-fake logit, 8.2 the SGAN's unsupervised loss
+# =======================================================================================
+wrong("8.1", "largest class logit", "largest class logit")(lambda l: ops.max(l, axis=-1))
+wrong("8.1", "log of summed softmax", "always log 1")(lambda l: ops.log(ops.sum(ops.softmax(l, axis=-1), axis=-1)))
+wrong("8.1", "sum of the logits", "summed or averaged the logits")(lambda l: ops.sum(l, axis=-1))
+wrong("8.1", "log(Z + 1)", "log(Z + 1)")(lambda l: ops.logaddexp(ops.logsumexp(l, axis=-1), 0.0))
+wrong("8.1", "naive log(sum(exp)) overflows", "overflows in float32")(lambda l: ops.log(ops.sum(ops.exp(l), axis=-1)))
+wrong("8.1", "reduced over the batch axis", "Reduce over the class axis")(lambda l: ops.logsumexp(l, axis=0))
+accepted("8.1", "stable logsumexp by hand")(
+    lambda l: ops.max(l, axis=-1) + ops.log(ops.sum(ops.exp(l - ops.max(l, axis=-1, keepdims=True)), axis=-1)))
+accepted("8.1", "keepdims=True, one logit per image as a column (accepted: shape (batch, 1))")(
+    lambda l: ops.logsumexp(l, axis=-1, keepdims=True))
+
+
+def lse(l):
+    return ops.logsumexp(l, axis=-1)
+
+
+wrong("8.2", "labels swapped", "labels are swapped")(lambda r, f: ops.mean(ops.softplus(lse(r))) + ops.mean(ops.softplus(-lse(f))))
+wrong("8.2", "sign flipped", "sign is flipped")(lambda r, f: -(ops.mean(ops.softplus(-lse(r))) + ops.mean(ops.softplus(lse(f)))))
+wrong("8.2", "largest class logit", "largest class logit")(
+    lambda r, f: ops.mean(ops.softplus(-ops.max(r, axis=-1))) + ops.mean(ops.softplus(ops.max(f, axis=-1))))
+wrong("8.2", "only the real term", "yours has one")(lambda r, f: ops.mean(ops.softplus(-lse(r))))
+wrong("8.2", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
+    lambda r, f: bce(ops.ones_like(lse(r)), ops.sigmoid(lse(r))) + bce(ops.zeros_like(lse(f)), ops.sigmoid(lse(f))))
+wrong("8.2", "both batches called real", "both batches are called real")(
+    lambda r, f: ops.mean(ops.softplus(-lse(r))) + ops.mean(ops.softplus(-lse(f))))
+wrong("8.2", "naive logsumexp overflows", "not a finite number")(
+    lambda r, f: ops.mean(ops.softplus(-ops.log(ops.sum(ops.exp(r), axis=-1))))
+    + ops.mean(ops.softplus(ops.log(ops.sum(ops.exp(f), axis=-1)))))
+accepted("8.2", "Keras' BinaryCrossentropy(from_logits=True) on the logsumexp logits")(
+    lambda r, f: bce(ops.ones_like(lse(r)), lse(r)) + bce(ops.zeros_like(lse(f)), lse(f)))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
