@@ -489,6 +489,74 @@ accepted("8.2", "Keras' BinaryCrossentropy(from_logits=True) on the logsumexp lo
 
 
 # =======================================================================================
+# 9.1 the share of high-quality samples, 9.2 the number of modes covered
+# =======================================================================================
+def nearest_distance(samples, centers, metric="circle", first_only=False):
+    diff = samples[:, None, :] - centers[None]
+    if first_only:
+        diff = diff[:, :1]
+    d = {"circle": lambda: np.sqrt(np.sum(diff ** 2, axis=-1)), "box": lambda: np.max(np.abs(diff), axis=-1),
+         "diamond": lambda: np.sum(np.abs(diff), axis=-1), "squared": lambda: np.sum(diff ** 2, axis=-1)}[metric]()
+    return np.argmin(np.nan_to_num(d, nan=np.inf), axis=1), np.min(np.nan_to_num(d, nan=np.inf), axis=1)
+
+
+def share(samples, centers, std, num_std=3.0, metric="circle", fixed_num_std=None, fixed_std=None,
+          drop_nan=False, first_only=False):
+    if drop_nan:
+        samples = samples[np.all(np.isfinite(samples), axis=1)]
+    _, d = nearest_distance(samples, centers, metric, first_only)
+    return float(np.mean(d < (fixed_num_std or num_std) * (fixed_std or std)))
+
+
+wrong("9.1", "square box instead of a circle", "square box")(lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "box"))
+wrong("9.1", "num_std ignored (3 hard-coded)", "use the num_std argument")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, fixed_num_std=3.0))
+wrong("9.1", "std ignored (0.1 hard-coded)", "use the std argument")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, fixed_std=0.1))
+wrong("9.1", "1 standard deviation", "within 1 standard deviation")(lambda s, c, std, num_std=3.0: share(s, c, std, 1.0))
+wrong("9.1", "NaN sample dropped from the total", "dropped the NaN sample")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, drop_nan=True))
+wrong("9.1", "distance to the first mode only", "one mode only")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, first_only=True))
+wrong("9.1", "L1 distance (a diamond)", "a diamond")(lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "diamond"))
+wrong("9.1", "squared distance against the radius", "squared distance")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "squared"))
+wrong("9.1", "a count instead of a share", "divide the count")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std) * len(s))
+wrong("9.1", "NaN propagates (np.heaviside of a NaN distance)", "the share is NaN")(
+    lambda s, c, std, num_std=3.0: float(np.mean(np.heaviside(
+        num_std * std - np.min(np.linalg.norm(s[:, None] - c[None], axis=-1), axis=1), 0.0))))
+accepted("9.1", "squared distance against the squared radius: the same test")(
+    lambda s, c, std, num_std=3.0: share(s, c, std ** 2, num_std ** 2, "squared"))
+
+
+def covered(samples, centers, std, min_count=20, metric="circle", fixed_std=None, as_float=False,
+            strict=False, quality=True, num_std=3.0):
+    nearest, d = nearest_distance(samples, centers, metric)
+    good = d < num_std * (fixed_std or std) if quality else np.ones(len(d), bool)
+    counts = np.bincount(nearest[good], minlength=len(centers))
+    n = np.sum(counts > min_count) if strict else np.sum(counts >= min_count)
+    return float(n) if as_float else int(n)
+
+
+wrong("9.2", "count returned as a float", "should be an int")(lambda s, c, std, m=20: covered(s, c, std, m, as_float=True))
+wrong("9.2", "count as share x number of modes (a float)", "should be an int")(
+    lambda s, c, std, m=20: np.mean(np.bincount(nearest_distance(s, c)[0][nearest_distance(s, c)[1] < 3 * std],
+                                                minlength=len(c)) >= m) * len(c))
+wrong("9.2", "square box instead of a circle", "square box")(lambda s, c, std, m=20: covered(s, c, std, m, "box"))
+wrong("9.2", "min_count ignored", "min_count is ignored")(lambda s, c, std, m=20: covered(s, c, std, 3))
+wrong("9.2", "more than min_count (> instead of >=)", "use >=")(lambda s, c, std, m=20: covered(s, c, std, m, strict=True))
+wrong("9.2", "every nearest mode counted, quality ignored", "Only high-quality samples")(
+    lambda s, c, std, m=20: covered(s, c, std, m, quality=False))
+wrong("9.2", "std ignored (0.1 hard-coded)", "use the std argument")(
+    lambda s, c, std, m=20: covered(s, c, std, m, fixed_std=0.1))
+wrong("9.2", "takes num_std but ignores it", "use the num_std argument")(
+    lambda s, c, std, m=20, num_std=3.0: covered(s, c, std, m))
+accepted("9.2", "a NumPy integer (np.int64) is an int")(lambda s, c, std, m=20: np.int64(covered(s, c, std, m)))
+accepted("9.2", "takes num_std and uses it")(lambda s, c, std, m=20, num_std=3.0: covered(s, c, std, m, num_std=num_std))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
