@@ -557,6 +557,59 @@ accepted("9.2", "takes num_std and uses it")(lambda s, c, std, m=20, num_std=3.0
 
 
 # =======================================================================================
+# 10.1 the pix2pix generator loss, 10.2 the cycle loss
+# =======================================================================================
+def adv(logits):
+    return bce(ops.ones_like(logits), logits)
+
+
+def l1(fake, target):
+    return ops.mean(ops.abs(target - fake))
+
+
+wrong("10.1", "only the L1 term", "only the L1 term")(lambda lg, f, t, w=100.0: w * l1(f, t))
+wrong("10.1", "only the adversarial term", "only the adversarial term")(lambda lg, f, t, w=100.0: adv(lg))
+wrong("10.1", "L1 not weighted", "not weighted")(lambda lg, f, t, w=100.0: adv(lg) + l1(f, t))
+wrong("10.1", "L2 instead of L1", "squared (L2)")(lambda lg, f, t, w=100.0: adv(lg) + w * ops.mean(ops.square(t - f)))
+wrong("10.1", "adversarial label 0", "label 0")(lambda lg, f, t, w=100.0: bce(ops.zeros_like(lg), lg) + w * l1(f, t))
+wrong("10.1", "summed over the patches", "summed over the patches")(
+    lambda lg, f, t, w=100.0: ops.sum(ops.softplus(-lg)) + w * l1(f, t))
+wrong("10.1", "weight hard-coded to 100", "use the l1_weight argument")(lambda lg, f, t, w=100.0: adv(lg) + 100.0 * l1(f, t))
+wrong("10.1", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
+    lambda lg, f, t, w=100.0: bce(ops.ones_like(lg), ops.sigmoid(lg)) + w * l1(f, t))
+wrong("10.1", "patch logits taken for probabilities", "as probabilities")(
+    lambda lg, f, t, w=100.0: bce_probs(ops.ones_like(lg), lg) + w * l1(f, t))
+accepted("10.1", "softplus(-logits) and NumPy's mean |t - f|")(
+    lambda lg, f, t, w=100.0: ops.mean(ops.softplus(-lg)) + w * np.mean(np.abs(np.asarray(t) - np.asarray(f))))
+
+
+def cycle(a, b, g_ab, g_ba, dist=lambda x, y: ops.mean(ops.abs(x - y)), which="both", order="right", combine="add"):
+    rec_a = g_ba(g_ab(a)) if order == "right" else g_ab(g_ba(a))
+    rec_b = g_ab(g_ba(b)) if order == "right" else g_ba(g_ab(b))
+    if which == "translation":
+        return dist(a, g_ab(a)) + dist(b, g_ba(b))
+    terms = [dist(a, rec_a)] + ([dist(b, rec_b)] if which == "both" else [])
+    total = terms[0] + terms[1] if len(terms) == 2 else terms[0]
+    return total / 2 if combine == "average" else total
+
+
+wrong("10.2", "one round trip only", "only one round trip")(lambda a, b, gab, gba: cycle(a, b, gab, gba, which="a"))
+wrong("10.2", "image compared with its translation", "compared each image with its translation")(
+    lambda a, b, gab, gba: cycle(a, b, gab, gba, which="translation"))
+wrong("10.2", "generators in the wrong order", "wrong order")(lambda a, b, gab, gba: cycle(a, b, gab, gba, order="wrong"))
+wrong("10.2", "squared distance", "squared distance")(
+    lambda a, b, gab, gba: cycle(a, b, gab, gba, dist=lambda x, y: ops.mean(ops.square(x - y))))
+wrong("10.2", "the two round trips averaged", "averaged the two round trips")(
+    lambda a, b, gab, gba: cycle(a, b, gab, gba, combine="average"))
+wrong("10.2", "summed over the pixels", "summed over the pixels")(
+    lambda a, b, gab, gba: cycle(a, b, gab, gba, dist=lambda x, y: ops.sum(ops.abs(x - y))))
+wrong("10.2", "a round trip compared with the other domain", "the loss must be 0")(
+    lambda a, b, gab, gba: ops.mean(ops.abs(b - gba(gab(a)))) + ops.mean(ops.abs(a - gab(gba(b)))))
+accepted("10.2", "one mean over both round trips' errors: the same number when both batches have the same shape")(
+    lambda a, b, gab, gba: 2 * ops.mean(ops.concatenate([ops.abs(a - gba(gab(a))), ops.abs(b - gab(gba(b)))])))
+
+
+# =======================================================================================
 # The tests
 # =======================================================================================
 def _run(exercise_id, fn):
