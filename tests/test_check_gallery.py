@@ -640,3 +640,21 @@ def test_every_check_has_at_least_four_wrong_answers():
     few = {ex_id: n for ex_id, n in counts.items() if n < 4}
     assert not few, f"checks with fewer than 4 wrong answers in the gallery: {few}"
     assert len(WRONG) >= 4 * len(checks.REGISTRY)
+
+
+def test_course_readme_lists_what_each_check_recognises():
+    """course/README.md's last section has one row per check naming every wrong answer of its gallery."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "course" / "README.md").read_text(encoding="utf-8")
+    assert "## What each check recognises" in text
+    section = text.split("## What each check recognises", 1)[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.replace("\\|", "\0").strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in checks.REGISTRY:
+            rows[cells[0]] = cells[2].replace("\0", "|")
+    missing = sorted(set(checks.REGISTRY) - set(rows))
+    assert not missing, f"no row in course/README.md for {missing}"
+    for exercise_id, label, _, _ in WRONG:
+        assert label in rows[exercise_id], f"{exercise_id}: {label!r} is not listed in course/README.md"

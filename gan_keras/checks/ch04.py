@@ -54,7 +54,8 @@ def check_stack_label_maps(fn):
                                             f"channels plus one map per class, got {got.shape}. "
                                             "Concatenate on the channel axis (the last one).")
     if close(got[..., 10:], IMAGES):
-        explain(False, "the label maps come first: keep the image's channels first, then append the maps.")
+        explain(False, "the label maps come first: keep the image's channels first, then append the maps "
+                       "(image first, then the label maps).")
     explain(close(got[..., :c], IMAGES), "the first channels should be the image itself, unchanged "
                                          "(image first, then the label maps).")
     maps = got[..., c:]
