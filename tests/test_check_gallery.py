@@ -249,6 +249,9 @@ wrong("3.1", "no activation", "no activation")(lambda x, f: layers.BatchNormaliz
 wrong("3.1", "ELU instead of ReLU", "not ELU")(lambda x, f: layers.ELU()(layers.BatchNormalization()(convt(x, f))))
 accepted("3.1", "ReLU written as Activation('relu')")(
     lambda x, f: layers.Activation("relu")(layers.BatchNormalization()(convt(x, f, use_bias=False))))
+accepted("3.1", "the same layers in a keras.Sequential")(
+    lambda x, f: keras.Sequential([layers.Conv2DTranspose(f, 4, strides=2, padding="same"),
+                                   layers.BatchNormalization(), layers.ReLU()])(x))
 accepted("3.1", "ReLU written as keras.ops.relu")(lambda x, f: ops.relu(layers.BatchNormalization()(convt(x, f))))
 
 
@@ -276,6 +279,8 @@ wrong("3.2", "sigmoid", "not sigmoid")(lambda x, f: ops.sigmoid(conv(x, f)))
 accepted("3.2", "the reference with batch normalization (DCGAN's inner blocks)")(
     lambda x, f: layers.LeakyReLU(0.2)(layers.BatchNormalization()(conv(x, f))))
 accepted("3.2", "LeakyReLU(0.2) then Dropout")(lambda x, f: layers.Dropout(0.3)(layers.LeakyReLU(0.2)(conv(x, f))))
+accepted("3.2", "the same layers in a keras.Sequential")(
+    lambda x, f: keras.Sequential([layers.Conv2D(f, 4, strides=2, padding="same"), layers.LeakyReLU(0.2)])(x))
 accepted("3.2", "keras.ops.leaky_relu with slope 0.2")(lambda x, f: ops.leaky_relu(conv(x, f), 0.2))
 accepted("3.2", "Activation('leaky_relu'): keras.activations.leaky_relu's default slope is 0.2")(
     lambda x, f: layers.Activation("leaky_relu")(conv(x, f)))

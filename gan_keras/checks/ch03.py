@@ -67,10 +67,22 @@ def _activation_of(op):
     return None
 
 
+def _operations(model):
+    """Yield the operations of a model in the order they run, looking inside nested models."""
+    import keras
+
+    inner = model.layers if isinstance(model, keras.Sequential) else model.operations
+    for op in inner:
+        if isinstance(op, keras.Model):
+            yield from _operations(op)
+        else:
+            yield op
+
+
 def _pipeline(model):
     """Return the block as a list of steps ``(kind, detail, operation)`` in the order they run."""
     steps = []
-    for op in model.operations:
+    for op in _operations(model):
         kind = type(op).__name__
         if kind == "InputLayer":
             continue
@@ -192,7 +204,7 @@ def check_discriminator_block(fn):
     steps = _pipeline(model)
     if [s[0] for s in steps] == ["Conv2D", "activation"]:
         conv = steps[0][2]
-        pre = to_numpy(keras.Model(model.input, conv.output)(x), "the convolution's output")
+        pre = to_numpy(conv(x), "the convolution's output")  # the block's first layer, on the same input
         neg = pre < -1e-3
         slope = float(np.median(out[neg] / pre[neg])) if neg.any() else 0.2
         explain(abs(slope - 0.2) < 0.02, f"the negative slope is {slope:.2f}; DCGAN uses LeakyReLU(0.2) "
