@@ -263,8 +263,10 @@ def conv(x, filters, strides=2, **kwargs):
 
 
 wrong("3.2", "strided convolution with no activation", "has no activation")(lambda x, f: conv(x, f))
-wrong("3.2", "activation='tanh' in the convolution", "keep the convolution linear")(
-    lambda x, f: conv(x, f, activation="tanh"))
+wrong("3.2", "activation='tanh' in the convolution", "not tanh")(lambda x, f: conv(x, f, activation="tanh"))
+wrong("3.2", "activation='relu' in the convolution", "not ReLU")(lambda x, f: conv(x, f, activation="relu"))
+wrong("3.2", "LeakyReLU built into the convolution, before batch normalization", "activation built in")(
+    lambda x, f: layers.BatchNormalization()(conv(x, f, activation="leaky_relu")))
 wrong("3.2", "followed by tanh", "not tanh")(lambda x, f: layers.Activation("tanh")(conv(x, f)))
 wrong("3.2", "followed by ELU", "not ELU")(lambda x, f: layers.ELU()(conv(x, f)))
 wrong("3.2", "ReLU", "not ReLU")(lambda x, f: layers.ReLU()(conv(x, f)))
@@ -281,6 +283,8 @@ accepted("3.2", "the reference with batch normalization (DCGAN's inner blocks)")
 accepted("3.2", "LeakyReLU(0.2) then Dropout")(lambda x, f: layers.Dropout(0.3)(layers.LeakyReLU(0.2)(conv(x, f))))
 accepted("3.2", "the same layers in a keras.Sequential")(
     lambda x, f: keras.Sequential([layers.Conv2D(f, 4, strides=2, padding="same"), layers.LeakyReLU(0.2)])(x))
+accepted("3.2", "Conv2D(activation='leaky_relu'): the same as Conv2D then LeakyReLU(0.2)")(
+    lambda x, f: conv(x, f, activation="leaky_relu"))
 accepted("3.2", "keras.ops.leaky_relu with slope 0.2")(lambda x, f: ops.leaky_relu(conv(x, f), 0.2))
 accepted("3.2", "Activation('leaky_relu'): keras.activations.leaky_relu's default slope is 0.2")(
     lambda x, f: layers.Activation("leaky_relu")(conv(x, f)))
@@ -663,3 +667,32 @@ def test_course_readme_lists_what_each_check_recognises():
     assert not missing, f"no row in course/README.md for {missing}"
     for exercise_id, label, _, _ in WRONG:
         assert label in rows[exercise_id], f"{exercise_id}: {label!r} is not listed in course/README.md"
+
+
+def readme_table() -> str:
+    """Return the section of course/README.md made from this gallery (``python tests/test_check_gallery.py``)."""
+    def key(exercise_id):
+        return tuple(int(p) for p in exercise_id.split("."))
+
+    def esc(text):
+        return text.replace("|", "\\|")
+
+    lines = ["## What each check recognises", "",
+             "Every exercise check runs your function on small fixed inputs whose axes all differ in length",
+             "(batch, latent, channels, height, width), with every argument varied, and recognises the",
+             "typical mistakes below, each with its own teaching message. Each entry is a wrong answer in",
+             "the gallery `tests/test_check_gallery.py`, which shows the check rejecting it with that",
+             "message. Everywhere, only the untouched stub (its own body raising `NotImplementedError`) is",
+             "\"not attempted\"; any other exception, including a `NotImplementedError` raised by something",
+             "your code calls, is reported as an error with its message.", "",
+             "| Check | Exercise | Wrong answers it rejects | Accepted on purpose |",
+             "|---|---|---|---|"]
+    for exercise_id in sorted(checks.REGISTRY, key=key):
+        rejected = "; ".join(esc(label) for e, label, _, _ in WRONG if e == exercise_id)
+        right = "; ".join(esc(label) for e, label, _ in ACCEPTED if e == exercise_id)
+        lines.append(f"| {exercise_id} | {checks.REGISTRY[exercise_id].title} | {rejected} | {right} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")

@@ -202,7 +202,7 @@ def check_discriminator_block(fn):
                            "not ReLU, so that fake images keep a gradient where ReLU would be flat.")
     # The slope on the negative side, measured: 0.2 as in the DCGAN paper (Keras' default is 0.3).
     steps = _pipeline(model)
-    if [s[0] for s in steps] == ["Conv2D", "activation"]:
+    if [s[0] for s in steps] == ["Conv2D", "activation"] and steps[1][1][2] == "a layer":
         conv = steps[0][2]
         pre = to_numpy(conv(x), "the convolution's output")  # the block's first layer, on the same input
         neg = pre < -1e-3
@@ -226,10 +226,9 @@ def _check_discriminator_structure(model, input_shape, filters):
     explain(shape == (h // 2, w // 2, filters),
             f"{h}x{w}x{c} with filters={filters} should become {h // 2}x{w // 2}x{filters}, got {shape}: "
             "use Conv2D(filters, 4, strides=2, padding='same').")
-    fused = [s for s in steps if s[0] == "activation" and s[1][2] == "built into the convolution"]
-    explain(not fused, f"the Conv2D has its own activation ({_name(fused[0][1]) if fused else ''}): keep the "
-                       "convolution linear (the default) and put LeakyReLU(0.2) after it (after batch "
-                       "normalization if you use one).")
+    # An activation built into the Conv2D runs right after it: Conv2D(activation="leaky_relu")
+    # is the same block as Conv2D then LeakyReLU(0.2); with batch norm the order check below
+    # tells it apart.
     acts = [s for s in steps if s[0] == "activation"]
     explain(acts, "the block has no activation: put LeakyReLU(0.2) after the strided convolution "
                   "(without it, stacked blocks are one linear map).")
@@ -247,6 +246,10 @@ def _check_discriminator_structure(model, input_shape, filters):
     position = steps.index(acts[0])
     explain(position > convs[0], "the activation comes after the convolution.")
     norms = _index(steps, "norm")
+    if norms and acts[0][1][2] == "built into the convolution":
+        explain(False, "the Conv2D has the activation built in, so batch normalization comes after "
+                       "the LeakyReLU: keep the convolution linear (the default), then batch "
+                       "normalization, then LeakyReLU(0.2).")
     explain(all(convs[0] < i < position for i in norms),
             "batch normalization goes between the convolution and the LeakyReLU: convolution, then "
             "normalisation, then activation.")
