@@ -535,6 +535,8 @@ wrong("9.1", "a count instead of a share", "divide the count")(
 wrong("9.1", "NaN propagates (np.heaviside of a NaN distance)", "the share is NaN")(
     lambda s, c, std, num_std=3.0: float(np.mean(np.heaviside(
         num_std * std - np.min(np.linalg.norm(s[:, None] - c[None], axis=-1), axis=1), 0.0))))
+accepted("9.1", "<= instead of <: no fixture lies exactly on a circle, and a boundary has no area")(
+    lambda s, c, std, num_std=3.0: float(np.mean(nearest_distance(s, c)[1] <= num_std * std)))
 accepted("9.1", "squared distance against the squared radius: the same test")(
     lambda s, c, std, num_std=3.0: share(s, c, std ** 2, num_std ** 2, "squared"))
 
