@@ -17,7 +17,7 @@ import json
 import types
 from pathlib import Path
 
-from gan_keras import config
+from gan_keras import config, exercises
 
 # The versions the course is tested with (the same bounds as pyproject.toml).
 TENSORFLOW_MIN = (2, 16)
@@ -158,25 +158,13 @@ def _cells(nb: dict) -> list[dict]:
     return nb.get("cells", [])
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
-def read_notebook(path) -> dict:
-    """Read an .ipynb file as a JSON dict, explaining what is wrong if it is not a notebook."""
-    path = Path(path)
-    if path.suffix != ".ipynb":
-        raise ValueError(f"expected a notebook file ending in .ipynb, got {str(path)!r}")
-    if not path.is_file():
-        raise FileNotFoundError(f"no notebook at {path}")
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ValueError(f"{path} is not valid notebook JSON: {exc}") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError(f"{path} has no list of cells; expected a Jupyter notebook (nbformat 4)")
-    return nb
+# Reading exercise cells lives in gan_keras.exercises (shared with the checks); the names stay
+# importable from here for the tools that use them.
+_source = exercises.cell_source
+_ipython_free = exercises.ipython_free
+read_notebook = exercises.read_notebook
+exercise_id = exercises.exercise_id
+defined_name = exercises.defined_name
 
 
 def strip_outputs(nb: dict) -> dict:
@@ -188,32 +176,6 @@ def strip_outputs(nb: dict) -> dict:
         cell.get("metadata", {}).pop("execution", None)
     nb.get("metadata", {}).pop("widgets", None)
     return nb
-
-
-def exercise_id(cell: dict) -> str | None:
-    """Return the exercise id ("2.1") of an exercise stub cell, or None for any other cell."""
-    meta = cell.get("metadata", {})
-    if cell.get("cell_type") != "code" or "exercise" not in meta.get("tags", []):
-        return None
-    return str(meta.get("gan_keras", {}).get("exercise") or "") or None
-
-
-def defined_name(source: str) -> str | None:
-    """Return the name of the first top-level function or class a cell defines."""
-    try:
-        tree = ast.parse(_ipython_free(source))
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return node.name
-    return None
-
-
-def _ipython_free(source: str) -> str:
-    # Magics and shell lines are not Python; blank them so that ast can parse the rest.
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
 
 
 def _code_objects(obj):
@@ -287,15 +249,14 @@ def reference_source(reference, name: str | None = None) -> str:
 
 def solution_cell(cell: dict) -> dict:
     """Return a copy of an exercise stub cell whose body is the package's reference."""
-    from gan_keras.checks import REGISTRY
-
     ex_id = exercise_id(cell)
     if ex_id is None:
         raise ValueError("expected an exercise cell (tagged 'exercise' with metadata gan_keras.exercise)")
-    if ex_id not in REGISTRY:
+    registry = exercises.registered()
+    if ex_id not in registry:
         raise ValueError(f"exercise {ex_id} is not registered in gan_keras.checks.REGISTRY "
-                         f"(known: {', '.join(sorted(REGISTRY)) or 'none'})")
-    reference = REGISTRY[ex_id].reference
+                         f"(known: {', '.join(sorted(registry)) or 'none'})")
+    reference = registry[ex_id].reference
     if reference is None:
         raise ValueError(f"exercise {ex_id} names no reference in its @exercise(...) decorator")
     name = defined_name(_source(cell))

@@ -1,9 +1,11 @@
 """Exercise checks: ``check_<name>(fn)`` runs your function on fixed inputs against the reference.
 
 In a notebook: write the stub, then ``checks.check_discriminator_loss(discriminator_loss)``.
-Correct -> a tick; a mistake -> ``AssertionError`` with a teaching message; a stub that still
-raises ``NotImplementedError`` -> "not attempted", and the chapter goes on.
-Under pytest, see ``README.md`` ("Checking your exercises").
+Correct -> a tick; a mistake (or a crash) -> ``AssertionError`` with a teaching message; the
+untouched stub (its own body raises ``NotImplementedError``) -> "not attempted", and the
+chapter goes on. A check prints that one line and returns None (``quiet=True``: it prints
+nothing and returns True or False). Under pytest, see ``README.md`` ("Checking your exercises").
+The registry of exercises lives in ``gan_keras.exercises``; ``REGISTRY`` here is the same dict.
 """
 
 from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require

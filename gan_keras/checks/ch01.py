@@ -39,17 +39,17 @@ def check_optimal_discriminator(fn):
 # ---------------------------------------------------------------------------------------
 
 def _small_discriminator():
-    """Return fixed weights ``6 -> 4 -> 1`` and batches, chosen so that some ReLUs are off."""
+    """Return fixed weights ``6 -> 4 -> 1`` and batches of 3 real and 5 fake, chosen so that some ReLUs are off."""
     rng = np.random.default_rng(7)
     params = {"w1": rng.normal(0.0, 0.8, (6, 4)), "b1": np.array([0.1, -0.2, 0.0, 0.3]),
               "w2": rng.normal(0.0, 0.8, (4, 1)), "b2": np.array([0.05])}
     real = rng.uniform(0.0, 1.0, (3, 6))
-    fake = rng.uniform(0.0, 1.0, (3, 6))
+    fake = rng.uniform(0.0, 1.0, (5, 6))  # another batch size: a mean over the wrong batch shows
     return params, real, fake
 
 
 def _variant_gradients(params, real, fake, real_label=1.0, fake_label=0.0, relu_mask=True,
-                       mean=True, use_real=True, use_fake=True):
+                       mean=True, use_real=True, use_fake=True, divide_by=None):
     """Return the discriminator's gradients computed with one deliberate change (for diagnoses)."""
     from gan_keras import numpy_gan
 
@@ -58,7 +58,8 @@ def _variant_gradients(params, real, fake, real_label=1.0, fake_label=0.0, relu_
         if not used:
             continue
         logits, cache = numpy_gan.mlp_forward(params, x)
-        grad_logits = (numpy_gan.sigmoid(logits) - label) / (len(x) if mean else 1.0)
+        size = divide_by or (len(x) if mean else 1.0)
+        grad_logits = (numpy_gan.sigmoid(logits) - label) / size
         if not relu_mask:
             cache = dict(cache, pre=np.ones_like(cache["pre"]))
         grads, _ = numpy_gan.mlp_backward(params, cache, grad_logits)
@@ -111,6 +112,10 @@ def check_discriminator_backward(fn):
         (lambda g: _all_close(g, _variant_gradients(params, real, fake, mean=False)),
          "you summed over the batch: the loss is a mean, so each example's gradient at the logit "
          "is divided by batch_size."),
+        (lambda g: _all_close(g, _variant_gradients(params, real, fake, divide_by=len(real) + len(fake))),
+         "you divided by the number of all images together; the loss is the mean over the real "
+         "batch plus the mean over the fake batch, so each batch's gradient at the logit is "
+         "divided by its own batch size."),
         (lambda g: _all_close(g, _variant_gradients(params, real, fake, relu_mask=False)),
          "the ReLU is missing in the backward pass: the gradient flows back only through units "
          "whose pre-activation was positive (multiply by (pre > 0))."),
@@ -165,6 +170,14 @@ def check_js_divergence(fn):
     explain(close(got, expected, rtol=1e-3),
             f"expected JSD = {expected:.5f}, got {got:.5f}. With m = (p + q)/2, "
             "JSD = 1/2 * sum(p log(p/m)) dx + 1/2 * sum(q log(q/m)) dx.")
+    # A coarser grid: dx is an argument, not a constant to hard-code.
+    x2, dx2 = theory.make_grid(-5.0, 9.0, 351)
+    p2 = np.exp(-0.5 * ((x2 - 1.0) / 0.7) ** 2) / (0.7 * np.sqrt(2 * np.pi))
+    q2 = np.exp(-0.5 * ((x2 - 2.5) / 1.2) ** 2) / (1.2 * np.sqrt(2 * np.pi))
+    got2 = scalar(call(fn, p2.copy(), q2.copy(), dx2), "the divergence")
+    explain(close(got2, theory.js_divergence(p2, q2, dx2), rtol=1e-3),
+            f"on a second grid (dx = {dx2:.4f}) expected JSD = {theory.js_divergence(p2, q2, dx2):.5f}, "
+            f"got {got2:.5f}: use the dx argument (an integral on a grid is sum(f) * dx).")
     # Identical densities are at divergence 0.
     same = scalar(call(fn, p.copy(), p.copy(), dx), "the divergence of p with itself")
     explain(abs(same) < 1e-6, f"JSD(p || p) must be 0, got {same:.3g}")

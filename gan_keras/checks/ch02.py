@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gan_keras import losses
-from gan_keras.checks._core import call, close, exercise, explain, scalar
+from gan_keras.checks._core import DOUBLE_SIGMOID, call_loss, close, exercise, explain, scalar
 
 REAL_LOGITS = np.array([[2.0], [0.5], [-1.0], [3.0]], dtype=np.float32)
 FAKE_LOGITS = np.array([[-2.0], [0.3], [1.5], [-0.5]], dtype=np.float32)
@@ -28,13 +28,15 @@ def _tensor(x):
 @exercise("2.1", "the discriminator loss", reference="gan_keras.losses:discriminator_loss")
 def check_discriminator_loss(fn):
     """Check ``fn(real_logits, fake_logits)`` returns the mean binary cross-entropy of D."""
-    result = call(fn, _tensor(REAL_LOGITS), _tensor(FAKE_LOGITS))
+    result = call_loss(fn, _tensor(REAL_LOGITS), _tensor(FAKE_LOGITS))
     real, fake = REAL_LOGITS, FAKE_LOGITS
     expected = float(losses.discriminator_loss(real, fake))
     got = scalar(result, "the discriminator loss")
+    twice = float(np.mean(_softplus(-_sigmoid(real))) + np.mean(_softplus(_sigmoid(fake))))
     explain(np.isfinite(got), f"the loss is {got}: not a finite number. If you took log(D) "
                               "of the logits directly, remember they are scores, not probabilities: "
                               "use sigmoid first, or better from_logits=True / softplus.")
+    explain(not (close(got, twice) or close(got, twice / 2)), DOUBLE_SIGMOID)
     if close(got, -expected):
         explain(False, "the sign is flipped: the discriminator maximises log D(x) + log(1 - D(G(z))), "
                        "so the loss to minimise is its negative (a positive number).")
@@ -67,8 +69,9 @@ def check_discriminator_loss(fn):
 def check_generator_loss(fn):
     """Check ``fn(fake_logits)`` returns the non-saturating loss ``-mean(log D(G(z)))``."""
     fake = FAKE_LOGITS
-    got = scalar(call(fn, _tensor(fake)), "the generator loss")
+    got = scalar(call_loss(fn, _tensor(fake)), "the generator loss")
     expected = float(losses.generator_loss(fake))
+    explain(not close(got, float(np.mean(_softplus(-_sigmoid(fake))))), DOUBLE_SIGMOID)
     explain(np.isfinite(got), f"the loss is {got}: not a finite number. The inputs are logits; "
                               "use from_logits=True or softplus.")
     saturating = float(np.mean(-_softplus(fake)))
@@ -103,7 +106,7 @@ SCORES_FAKE = np.array([[0.1], [-0.6], [0.7], [1.2]], dtype=np.float32)
 def check_least_squares_discriminator_loss(fn):
     """Check ``fn(real_scores, fake_scores)`` returns ``E[(D(x) - 1)^2]/2 + E[D(G(z))^2]/2`` on raw scores."""
     real, fake = SCORES_REAL.astype(np.float64), SCORES_FAKE.astype(np.float64)
-    got = scalar(call(fn, _tensor(SCORES_REAL), _tensor(SCORES_FAKE)), "the LSGAN discriminator loss")
+    got = scalar(call_loss(fn, _tensor(SCORES_REAL), _tensor(SCORES_FAKE)), "the LSGAN discriminator loss")
     expected = float(losses.least_squares_discriminator_loss(SCORES_REAL, SCORES_FAKE))
     explain(np.isfinite(got), f"the loss is {got}: not a finite number.")
 
@@ -138,8 +141,10 @@ def check_least_squares_discriminator_loss(fn):
 def check_value_function(fn):
     """Check ``fn(real_logits, fake_logits)`` returns ``V = mean log D(x) + mean log(1 - D(G(z)))``."""
     real, fake = REAL_LOGITS.astype(np.float64), FAKE_LOGITS.astype(np.float64)
-    got = scalar(call(fn, _tensor(REAL_LOGITS), _tensor(FAKE_LOGITS)), "V(D, G)")
+    got = scalar(call_loss(fn, _tensor(REAL_LOGITS), _tensor(FAKE_LOGITS)), "V(D, G)")
     expected = float(losses.value_function(REAL_LOGITS, FAKE_LOGITS))
+    twice = float(np.mean(-_softplus(-_sigmoid(real))) + np.mean(-_softplus(_sigmoid(fake))))
+    explain(not close(got, twice), DOUBLE_SIGMOID)
     explain(np.isfinite(got), f"V is {got}: not a finite number. The inputs are logits: "
                               "log D(x) = -softplus(-l), log(1 - D(x)) = -softplus(l).")
     if close(got, -expected):
@@ -158,7 +163,7 @@ def check_value_function(fn):
             f"expected V = {expected:.5f} (mean log D(x) + mean log(1 - D(G(z)))), got {got:.5f}.")
     # At the equilibrium D = 1/2 everywhere (logit 0), V = log 1/2 + log 1/2 = -log 4.
     zeros = np.zeros((4, 1), dtype=np.float32)
-    at_equilibrium = scalar(call(fn, _tensor(zeros), _tensor(zeros)), "V at the equilibrium")
+    at_equilibrium = scalar(call_loss(fn, _tensor(zeros), _tensor(zeros)), "V at the equilibrium")
     explain(close(at_equilibrium, -np.log(4.0)),
             f"with D = 1/2 everywhere (all logits 0) V must be -log 4 = {-np.log(4.0):.5f}, "
             f"got {at_equilibrium:.5f}.")

@@ -39,9 +39,19 @@ def check_gram_matrix(fn):
         explain(False, "divide by the number of positions H*W only, not by the channels as well.")
     explain(close(got, got.T), "a Gram matrix is symmetric (G[i, j] = G[j, i]); yours is not. "
                                "Did you reshape to (C, H*W) without transposing the features first?")
+    scrambled = features.reshape(c, h * w).astype(np.float64)
+    if close(got, scrambled @ scrambled.T / (h * w)):
+        explain(False, "you reshaped the features to (C, H*W) directly: that mixes up positions and "
+                       "channels (the channels are the last axis). Reshape to (H*W, C), then F^T F.")
     explain(close(got, expected),
             f"expected G = F^T F / (H W) = {np.round(expected, 3).tolist()}, got "
             f"{np.round(got, 3).tolist()}. G[i, j] is the mean over positions of channel i times channel j.")
+    # Another shape: the sizes come from the features, not from constants.
+    other = _features(5, h=3, w=6, c=2)
+    got_other = to_numpy(call(fn, other.copy()))
+    explain(close(got_other, _gram(other)),
+            f"for features of shape {other.shape} expected the (2, 2) matrix {np.round(_gram(other), 3).tolist()}, "
+            f"got {np.round(got_other, 3).tolist()}: take H, W and C from the features' shape.")
 
 
 @exercise("6.2", "the style loss of one layer", reference="gan_keras.style:style_loss")
@@ -65,6 +75,10 @@ def check_style_loss(fn):
     if np.isclose(got, expected * 4.0, rtol=1e-3):
         explain(False, "you divided by C^2 only (or took the mean over the C x C entries); "
                        "Gatys' style loss divides the sum by 4 C^2.")
+    h, w = style.shape[:2]
+    if np.isclose(got, expected * (h * w) ** 2, rtol=1e-3):
+        explain(False, "your Gram matrices are not averaged over positions: divide F^T F by H*W "
+                       "(exercise 6.1), then the loss is sum((G - A)^2) / (4 C^2).")
     explain(got >= 0, f"a sum of squares cannot be negative, got {got:.4g}")
     explain(np.isclose(got, expected, rtol=1e-3),
             f"expected sum((G - A)^2) / (4 C^2) = {expected:.5g}, got {got:.5g}; G and A are the "

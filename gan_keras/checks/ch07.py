@@ -6,11 +6,14 @@ import numpy as np
 
 from gan_keras.checks._core import call, close, exercise, explain, scalar, to_numpy
 
-# Three examples of a 3-d latent space: the batch size differs from 2 so that "summed over
-# the batch" and "missing 1/2" give different numbers.
-MEAN = np.array([[0.5, -1.0, 0.0], [2.0, 0.3, -0.4], [-0.8, 1.1, 0.6]], dtype=np.float32)
-LOG_VAR = np.array([[0.0, -2.0, 1.0], [-0.5, 0.7, -1.2], [0.4, -0.3, 0.2]], dtype=np.float32)
-EPSILON = np.array([[1.0, -0.5, 2.0], [0.3, -1.5, 0.8], [-1.2, 0.4, 0.9]], dtype=np.float32)
+# Five examples of a 3-d latent space: batch and latent sizes differ, so a sum or a mean over
+# the wrong axis (or "mean over everything times the batch size") gives another number.
+MEAN = np.array([[0.5, -1.0, 0.0], [2.0, 0.3, -0.4], [-0.8, 1.1, 0.6], [0.1, 0.9, -1.7],
+                 [1.3, -0.2, 0.4]], dtype=np.float32)
+LOG_VAR = np.array([[0.0, -2.0, 1.0], [-0.5, 0.7, -1.2], [0.4, -0.3, 0.2], [1.1, -0.8, 0.5],
+                    [-1.5, 0.3, -0.1]], dtype=np.float32)
+EPSILON = np.array([[1.0, -0.5, 2.0], [0.3, -1.5, 0.8], [-1.2, 0.4, 0.9], [0.6, 1.7, -0.3],
+                    [-0.9, -0.2, 1.4]], dtype=np.float32)
 
 
 def _tensor(x):
@@ -41,6 +44,12 @@ def check_reparameterize(fn):
                        "is a plain autoencoder and the prior cannot be sampled.")
     if close(got, std * EPSILON):
         explain(False, "the mean is missing: z = mean + sigma * epsilon.")
+    if close(got, MEAN + np.exp(-0.5 * LOG_VAR.astype(np.float64)) * EPSILON):
+        explain(False, "the sign inside the exponential is flipped: sigma = exp(+log_var / 2).")
+    again = to_numpy(call(fn, _tensor(MEAN), _tensor(LOG_VAR), _tensor(EPSILON)), "your z")
+    explain(close(got, again), "two calls with the same mean, log_var and epsilon gave different z: your "
+                               "function draws its own noise. Use the epsilon it is given (the trick "
+                               "keeps the randomness outside, in epsilon).")
     explain(close(got, expected),
             "expected z = mean + exp(log_var / 2) * epsilon, so that z ~ N(mean, exp(log_var)) "
             "while the randomness stays in epsilon and gradients reach mean and log_var.")
@@ -68,6 +77,11 @@ def check_kl_loss(fn):
     if close(got, float(per_dim.sum())):
         explain(False, "you summed over the batch too: take the mean over the batch, so that "
                        "the loss does not grow with the batch size.")
+    if close(got, float(per_dim.mean(axis=1).sum())):
+        # Also "the mean over everything times the batch size": both are sum / latent_dim.
+        explain(False, "the reductions are swapped: that is a sum over the batch and a mean over the "
+                       "latent dimensions (the same number as the mean over everything times the batch "
+                       "size). Sum over the latent axis (axis=-1), then average over the batch.")
     if close(got, 2 * expected):
         explain(False, "the factor 1/2 is missing: KL = -1/2 sum(1 + log_var - mean^2 - exp(log_var)).")
     with_std = -0.5 * (1 + LOG_VAR - MEAN ** 2 - np.exp(0.5 * LOG_VAR))

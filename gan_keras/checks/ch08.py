@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras.checks._core import call, close, exercise, explain, scalar, to_numpy
+from gan_keras.checks._core import DOUBLE_SIGMOID, call, call_loss, close, exercise, explain, scalar, to_numpy
 
 # Four images, three classes: confident, unsure, all-low (looks fake), very large logits.
 CLASS_LOGITS = np.array([[4.0, -1.0, 0.5],
@@ -14,7 +14,7 @@ CLASS_LOGITS = np.array([[4.0, -1.0, 0.5],
 FAKE_CLASS_LOGITS = np.array([[-2.0, -1.0, -3.0],
                               [1.0, 0.0, 0.5],
                               [-0.5, -0.5, -0.5],
-                              [2.0, -6.0, 1.0]], dtype=np.float32)
+                              [92.0, -6.0, 1.0]], dtype=np.float32)  # exp(92) overflows float32
 
 
 def _tensor(x):
@@ -71,7 +71,7 @@ def check_unsupervised_loss(fn):
     """Check ``fn(real_class_logits, fake_class_logits)`` is the real/fake cross-entropy on ``logsumexp``."""
     real, fake = _logsumexp(CLASS_LOGITS), _logsumexp(FAKE_CLASS_LOGITS)
     expected = float(np.mean(_softplus(-real)) + np.mean(_softplus(fake)))
-    got = scalar(call(fn, _tensor(CLASS_LOGITS), _tensor(FAKE_CLASS_LOGITS)), "the unsupervised loss")
+    got = scalar(call_loss(fn, _tensor(CLASS_LOGITS), _tensor(FAKE_CLASS_LOGITS)), "the unsupervised loss")
     explain(np.isfinite(got), f"the loss is {got}, not a finite number: work with logits "
                               "(softplus or from_logits=True) and a stable logsumexp.")
     swapped = float(np.mean(_softplus(real)) + np.mean(_softplus(-fake)))
@@ -80,6 +80,11 @@ def check_unsupervised_loss(fn):
                        "(label 1), generated images fake (label 0).")
     if close(got, -expected):
         explain(False, "the sign is flipped: the loss to minimise is -log D(x) - log(1 - D(G(z))).")
+    sig = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    explain(not close(got, float(np.mean(_softplus(-sig(real))) + np.mean(_softplus(sig(fake))))), DOUBLE_SIGMOID)
+    if close(got, float(np.mean(_softplus(-real)) + np.mean(_softplus(-fake)))):
+        explain(False, "both batches are called real: generated images take the label 0 (fake), "
+                       "so their term is softplus(logsumexp(fake)), -log(1 - D(G(z))).")
     max_real, max_fake = CLASS_LOGITS.max(axis=-1), FAKE_CLASS_LOGITS.max(axis=-1)
     if close(got, float(np.mean(_softplus(-max_real)) + np.mean(_softplus(max_fake))), rtol=1e-3):
         explain(False, "you used the largest class logit as the real/fake logit; use logsumexp "

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras.checks._core import call, close, exercise, explain, scalar
+from gan_keras.checks._core import DOUBLE_SIGMOID, call, call_loss, close, exercise, explain, scalar
 
 _RNG = np.random.default_rng(10)
-# Patch logits of a PatchGAN (batch 2, 3x3 patches) and two small batches of images.
-FAKE_LOGITS = _RNG.normal(0.0, 1.5, size=(2, 3, 3, 1)).astype(np.float32)
-FAKE_IMAGES = np.tanh(_RNG.normal(0.0, 1.0, size=(2, 6, 6, 1))).astype(np.float32)
-TARGET_IMAGES = np.tanh(_RNG.normal(0.0, 1.0, size=(2, 6, 6, 1))).astype(np.float32)
-REAL_A = np.tanh(_RNG.normal(0.0, 1.0, size=(3, 5, 5, 1))).astype(np.float32)
-REAL_B = np.tanh(_RNG.normal(0.0, 1.0, size=(3, 5, 5, 1))).astype(np.float32)
+# Patch logits of a PatchGAN (batch 2, 3x4 patches) and small batches of images, every axis
+# with its own length (batch, height, width, channels), so a wrong axis or reduction shows.
+FAKE_LOGITS = _RNG.normal(0.0, 1.5, size=(2, 3, 4, 1)).astype(np.float32)
+FAKE_IMAGES = np.tanh(_RNG.normal(0.0, 1.0, size=(2, 5, 7, 3))).astype(np.float32)
+TARGET_IMAGES = np.tanh(_RNG.normal(0.0, 1.0, size=(2, 5, 7, 3))).astype(np.float32)
+REAL_A = np.tanh(_RNG.normal(0.0, 1.0, size=(3, 4, 6, 2))).astype(np.float32)
+REAL_B = np.tanh(_RNG.normal(0.0, 1.0, size=(3, 4, 6, 2))).astype(np.float32)
 L1_WEIGHT = 100.0
 
 
@@ -50,7 +51,7 @@ def _generator_ba(x):
 @exercise("10.1", "the pix2pix generator loss", reference="gan_keras.image2image:pix2pix_generator_loss")
 def check_pix2pix_generator_loss(fn):
     """Check ``fn(fake_logits, fake_images, target_images, l1_weight)`` = adversarial + weight * L1."""
-    got = scalar(call(fn, _tensor(FAKE_LOGITS), _tensor(FAKE_IMAGES), _tensor(TARGET_IMAGES), L1_WEIGHT),
+    got = scalar(call_loss(fn, _tensor(FAKE_LOGITS), _tensor(FAKE_IMAGES), _tensor(TARGET_IMAGES), L1_WEIGHT),
                  "the pix2pix generator loss")
     explain(np.isfinite(got), f"the loss is {got}: not a finite number. The discriminator gives logits; "
                               "use softplus or from_logits=True rather than log(sigmoid(...)).")
@@ -58,6 +59,12 @@ def check_pix2pix_generator_loss(fn):
     diff = np.asarray(TARGET_IMAGES, np.float64) - FAKE_IMAGES
     l1 = float(np.mean(np.abs(diff)))
     expected = adversarial + L1_WEIGHT * l1
+    twice = float(np.mean(_softplus(-1.0 / (1.0 + np.exp(-FAKE_LOGITS.astype(np.float64))))))
+    explain(not close(got, twice + L1_WEIGHT * l1), DOUBLE_SIGMOID)
+    p_fake = np.clip(FAKE_LOGITS.astype(np.float64), 1e-7, 1 - 1e-7)
+    if close(got, float(np.mean(-np.log(p_fake))) + L1_WEIGHT * l1, rtol=1e-3):
+        explain(False, "the adversarial term treats the patch logits as probabilities: use "
+                       "from_logits=True, or softplus(-logits).")
     if close(got, L1_WEIGHT * l1):
         explain(False, "only the L1 term is there: without the adversarial term -log D(x, G(x)) the "
                        "generator is plain regression and its outputs turn blurry (the average of the "
@@ -82,7 +89,7 @@ def check_pix2pix_generator_loss(fn):
     explain(close(got, expected), f"expected {expected:.5f} (adversarial {adversarial:.5f} + "
                                   f"{L1_WEIGHT:g} x L1 {l1:.5f}), got {got:.5f}.")
     # A second weight catches a hard-coded 100.
-    got_10 = scalar(call(fn, _tensor(FAKE_LOGITS), _tensor(FAKE_IMAGES), _tensor(TARGET_IMAGES), 10.0),
+    got_10 = scalar(call_loss(fn, _tensor(FAKE_LOGITS), _tensor(FAKE_IMAGES), _tensor(TARGET_IMAGES), 10.0),
                     "the pix2pix generator loss")
     explain(close(got_10, adversarial + 10.0 * l1),
             "with l1_weight=10 the loss should be adversarial + 10 x L1: use the l1_weight argument "

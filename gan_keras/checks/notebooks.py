@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from gan_keras import notebook
-from gan_keras.checks._core import REGISTRY, require
+from gan_keras import exercises
+from gan_keras.checks._core import require
 
 
 def load_exercises(path) -> dict:
@@ -14,12 +14,12 @@ def load_exercises(path) -> dict:
     Only the exercise cells run, after the import lines of every code cell (so a solution
     may use ``np``, ``keras``, ``ops`` imported elsewhere); no training cell runs.
     """
-    nb = notebook.read_notebook(path)
+    nb = exercises.read_notebook(path)
     cells = [c for c in nb["cells"] if c.get("cell_type") == "code"]
     namespace: dict = {}
     for cell in cells:
         try:
-            tree = ast.parse(notebook._ipython_free(notebook._source(cell)))
+            tree = ast.parse(exercises.ipython_free(exercises.cell_source(cell)))
         except SyntaxError:
             continue
         imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
@@ -30,11 +30,11 @@ def load_exercises(path) -> dict:
                 pass  # an optional import (e.g. google.colab) that this machine lacks
     found = {}
     for cell in cells:
-        ex_id = notebook.exercise_id(cell)
+        ex_id = exercises.exercise_id(cell)
         if ex_id is None:
             continue
-        source = notebook._ipython_free(notebook._source(cell))
-        name = notebook.defined_name(source)
+        source = exercises.ipython_free(exercises.cell_source(cell))
+        name = exercises.defined_name(source)
         if name is None:
             raise ValueError(f"{path}: exercise {ex_id}'s cell defines no function")
         try:
@@ -47,6 +47,4 @@ def load_exercises(path) -> dict:
 
 def require_exercise(exercise_id: str, fn) -> None:
     """Under pytest: pass, fail with the teaching message, or skip exercise ``exercise_id``."""
-    if exercise_id not in REGISTRY:
-        raise ValueError(f"unknown exercise {exercise_id!r}: expected one of {', '.join(sorted(REGISTRY))}")
-    require(REGISTRY[exercise_id].check, fn)
+    require(exercises.lookup(exercise_id).check, fn)
