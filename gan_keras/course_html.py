@@ -33,6 +33,7 @@ class ChapterPage:
     title: str
     seconds: float
     figures: int
+    cpu_seconds: float | None = None
     errors: list[str] = field(default_factory=list)
     executed: object = None  # the executed nbformat notebook, for tests and tools
 
@@ -90,6 +91,20 @@ def kernel_env(fast: bool, offline: bool | None, extra: dict | None = None) -> d
 def execute_notebook(path, fast: bool = True, offline: bool | None = None, timeout: int = 3600,
                      env: dict | None = None):
     """Run a chapter notebook top to bottom in a fresh kernel and a temporary folder; return it."""
+    return _execute(path, fast, offline, timeout, env)[0]
+
+
+def _kernel_cpu_seconds(km) -> float | None:
+    """Return the CPU time (user + system) the kernel process has used, where /proc tells it."""
+    try:
+        pid = km.provisioner.process.pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, ValueError, IndexError):
+        return None
+
+
+def _execute(path, fast, offline, timeout, env):
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -101,12 +116,14 @@ def execute_notebook(path, fast: bool = True, offline: bool | None = None, timeo
                            connection_file=str(Path(work) / "kernel.json"), ip=str(Path(work) / "kernel"))
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": work}})
+        cpu = None
         try:
             client.execute(env=kernel_env(fast, offline, env))
+            cpu = _kernel_cpu_seconds(km)
         finally:
             if km.has_kernel:
                 km.shutdown_kernel(now=False)
-    return nb
+    return nb, cpu
 
 
 def render_page(nb, title: str) -> str:
@@ -125,6 +142,7 @@ def render_index(pages: list[ChapterPage], fast: bool) -> str:
     rows = "\n".join(
         f'<tr><td><a href="{html.escape(p.page.name)}">{html.escape(p.title or p.notebook.stem)}</a></td>'
         f"<td>{p.figures}</td><td>{p.seconds:.0f} s</td>"
+        f"<td>{'' if p.cpu_seconds is None else f'{p.cpu_seconds:.0f} s'}</td>"
         f"<td>{'errors: ' + html.escape('; '.join(p.errors)) if p.errors else 'ok'}</td></tr>"
         for p in pages)
     mode = "fast mode (tiny data, few epochs)" if fast else "the full course settings"
@@ -135,7 +153,7 @@ def render_index(pages: list[ChapterPage], fast: bool) -> str:
 <h1>gan_keras: the course</h1>
 <p>Every chapter notebook, executed top to bottom in {mode}, with its outputs and figures.
 The lecture notes are in <code>course/</code>; the notebooks to run are in <code>notebooks/</code>.</p>
-<table><tr><th>chapter</th><th>figures</th><th>built in</th><th>status</th></tr>
+<table><tr><th>chapter</th><th>figures</th><th>built in (wall)</th><th>kernel CPU</th><th>status</th></tr>
 {rows}
 </table></body></html>
 """
@@ -161,16 +179,18 @@ def build_html(paths=None, out=DEFAULT_OUT, fast: bool = True, offline: bool | N
     pages = []
     for k, path in enumerate(paths, 1):
         start = time.perf_counter()
-        nb = execute_notebook(path, fast=fast, offline=offline, timeout=timeout, env=env)
+        nb, cpu = _execute(path, fast, offline, timeout, env)
         seconds = time.perf_counter() - start
         title = title_of(nb) or path.stem
         page = out / f"{path.stem}.html"
         io.write_text(page, render_page(nb, title))
-        result = ChapterPage(path, page, title, seconds, count_figures(nb), error_outputs(nb), nb)
+        result = ChapterPage(path, page, title, seconds, count_figures(nb), cpu, error_outputs(nb), nb)
         pages.append(result)
         if log:
             status = f"{len(result.errors)} error(s)" if result.errors else "ok"
-            log(f"[{k}/{len(paths)}] {path.stem}: {seconds:.0f} s, {result.figures} figures, {status} -> {page}")
+            cpu_text = "" if cpu is None else f" ({cpu:.0f} CPU-s)"
+            log(f"[{k}/{len(paths)}] {path.stem}: {seconds:.0f} s{cpu_text}, {result.figures} figures, "
+                f"{status} -> {page}")
     io.write_text(out / INDEX_FILE, render_index(pages, fast))
     if log:
         log(f"wrote {out / INDEX_FILE}")
