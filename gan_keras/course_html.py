@@ -137,6 +137,20 @@ def render_page(nb, title: str) -> str:
     return body
 
 
+_RELATIVE_HREF = re.compile(r'href="(?![a-zA-Z][\w+.-]*:|#|/)([^"#]+)(#[^"]*)?"')
+
+
+def relink(page: str, notebook_dir, out_dir) -> str:
+    """Point a page's relative links (``../course/NN.md``) at the same files from ``out_dir``."""
+    notebook_dir, out_dir = Path(notebook_dir).resolve(), Path(out_dir).resolve()
+
+    def fix(m):
+        target = (notebook_dir / m.group(1)).resolve()
+        return f'href="{Path(os.path.relpath(target, out_dir)).as_posix()}{m.group(2) or ""}"'
+
+    return _RELATIVE_HREF.sub(fix, page)
+
+
 def render_index(pages: list[ChapterPage], fast: bool) -> str:
     """Return the index page: the chapters in order, with their figures and build time."""
     rows = "\n".join(
@@ -183,7 +197,7 @@ def build_html(paths=None, out=DEFAULT_OUT, fast: bool = True, offline: bool | N
         seconds = time.perf_counter() - start
         title = title_of(nb) or path.stem
         page = out / f"{path.stem}.html"
-        io.write_text(page, render_page(nb, title))
+        io.write_text(page, relink(render_page(nb, title), path.parent, out))
         result = ChapterPage(path, page, title, seconds, count_figures(nb), cpu, error_outputs(nb), nb)
         pages.append(result)
         if log:

@@ -49,3 +49,12 @@ def test_bad_input_is_one_line_before_any_kernel_starts(argv, message, tmp_path,
     assert cli.main(argv) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_relative_links_point_at_the_same_files_from_the_output_folder(tmp_path):
+    page = ('<a href="../course/03_dcgan.md#핵심-정리">n</a> <a href="https://x.org/a">w</a> '
+            '<a href="#top">t</a> <a href="data/x.csv">d</a>')
+    out = course_html.relink(page, tmp_path / "repo" / "notebooks", tmp_path / "repo" / "build" / "html")
+    assert 'href="../../course/03_dcgan.md#핵심-정리"' in out
+    assert 'href="https://x.org/a"' in out and 'href="#top"' in out
+    assert 'href="../../notebooks/data/x.csv"' in out
