@@ -143,25 +143,48 @@ def _run_evaluate(args) -> int:
 
 def _add_notebooks(sub) -> None:
     p = sub.add_parser(
-        "notebooks", help="write the solutions or the student version of the chapter notebooks",
+        "notebooks", help="write the solutions, the student version or the HTML course of the chapter notebooks",
         description="From each stored chapter notebook (the one source), write its solutions "
                     "version (every exercise stub replaced by the package's reference that its "
-                    "check accepts) or its student version (the stored notebook, without outputs).",
+                    "check accepts), its student version (the stored notebook, without outputs), "
+                    "or its HTML page: `notebooks html` runs every chapter top to bottom and writes "
+                    "build/html/NN_name.html with its outputs and figures, plus build/html/index.html.",
     )
-    p.add_argument("version", choices=["solutions", "student"], help="which version to write")
+    p.add_argument("version", choices=["solutions", "student", "html"], help="which version to write")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="chapter notebooks (default: notebooks/*.ipynb)")
-    p.add_argument("--out", help="output folder (default: build/solutions or build/student)")
+    p.add_argument("--out", help="output folder (default: build/solutions, build/student or build/html)")
+    p.add_argument("--fast", action="store_true",
+                   help="html: run the chapters in fast mode (tiny data, few epochs; about a minute each)")
+    p.add_argument("--offline", action="store_true",
+                   help="html: never try downloads (offline data and random weights)")
     p.set_defaults(func=_run_notebooks)
 
 
 def _run_notebooks(args) -> int:
+    import sys
     from pathlib import Path
+
+    if args.version != "html" and (args.fast or args.offline):
+        raise ValueError(f"--fast and --offline are options of `notebooks html`, not of `notebooks {args.version}`")
+    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
+    out = Path(args.out or f"build/{args.version}")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out must be a folder, but {out} is a file")
+    if not paths:
+        raise FileNotFoundError("no notebooks/*.ipynb here: run this in the course repository, or name the notebooks")
+    if args.version == "html":
+        from gan_keras import course_html
+
+        pages = course_html.build_html(paths, out, fast=args.fast, offline=True if args.offline else None)
+        failed = [p for p in pages if p.errors]
+        for page in failed:
+            print(f"{page.notebook.stem}: {'; '.join(page.errors)}", file=sys.stderr)
+        return 1 if failed else 0
 
     from gan_keras import notebook
 
-    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
-    written = notebook.write_versions(paths, args.out or f"build/{args.version}", args.version)
+    written = notebook.write_versions(paths, out, args.version)
     for path in written:
         print(f"wrote {path}")
     return 0

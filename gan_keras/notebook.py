@@ -114,12 +114,18 @@ def _show_figures_inline() -> None:
         shell.run_line_magic("matplotlib", "inline")
 
 
-def setup(verbose: bool = True) -> bool:
+def setup(verbose: bool = True, quiet: bool = True) -> bool:
     """Check TensorFlow and Keras, say whether a GPU is present, and return the fast-mode flag.
 
-    Introduced in every notebook's setup cell.
+    Introduced in every notebook's setup cell. TensorFlow's harmless C++ start-up and
+    graph-optimiser lines are kept out of the notebook (``gan_keras.quiet``); real warnings
+    and errors still show.
     """
     config.check_backend_setting()
+    if quiet:
+        from gan_keras import quiet as _quiet
+
+        _quiet.filter_tensorflow_chatter()
     try:
         import keras
         import tensorflow as tf
