@@ -342,7 +342,7 @@ def test_srgan_beats_bicubic_psnr(srgan_run):
     out, summary = srgan_run
     (generator,) = assert_run_folder(out, extra_metric="content_loss")
     assert generator.input_shape == (None, 7, 7, 1)
-    # Measured in fast mode (512 pairs, 3 epochs): bicubic 19.2 dB, SRGAN 24.4 dB.
+    # Measured in fast mode (512 pairs, 3 epochs): bicubic 19.2 dB, SRGAN 24.5 dB (bound + 2 dB).
     assert summary["psnr_srgan"] > summary["psnr_bicubic"] + 2.0
 
 
@@ -355,8 +355,9 @@ def test_srgan_digits_are_read_better_than_bicubic(srgan_run):
     generator = keras.models.load_model(out / "generator.keras")
     test = pairs.load_sr_pairs("digits", split="test")
     result = compare_with_bicubic(generator, test, get_classifier("digits"))
-    # Measured: original 0.98, bicubic 0.92, SRGAN 0.97 (360 held-out digits).
-    assert result["accuracy_srgan"] > result["accuracy_bicubic"]
+    # Measured: original 0.983, bicubic 0.917, SRGAN 0.967 (360 held-out digits); bound
+    # bicubic + 0.02.
+    assert result["accuracy_srgan"] > result["accuracy_bicubic"] + 0.02, result
     assert result["accuracy_original"] >= result["accuracy_bicubic"]
 
 
