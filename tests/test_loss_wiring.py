@@ -133,8 +133,8 @@ def expected_step(name, g, d, real, z_d, z_g, alpha=None, labels=None, fake_labe
     return float(d_loss), float(g_loss), d.get_weights(), g.get_weights()
 
 
-def feed(gan, *draws):
-    """Make the trainer's noise (or labels) draws return the given arrays, in order."""
+def feed(*draws):
+    """A stand-in for the trainer's noise (or label) sampler: returns the given arrays, in order."""
     queue = list(draws)
     return lambda batch_size: tf.constant(queue.pop(0))
 
@@ -170,7 +170,7 @@ def test_the_formulas_differ_on_the_fixed_batch():
 
 
 @pytest.mark.parametrize("loss", [*FORMULAS, *ALIASES])
-def test_gan_step_uses_the_formula_of_its_loss(loss):
+def test_gan_step_uses_the_formula_of_its_loss(loss, monkeypatch):
     name = ALIASES.get(loss, loss)
     real, z_d, z_g, alpha, *_ = fixed_batch()
     g, d = plain_players()
@@ -179,19 +179,13 @@ def test_gan_step_uses_the_formula_of_its_loss(loss):
     uses_gp = name == "wasserstein"
     assert gan.gradient_penalty_weight == (GP_WEIGHT if uses_gp else 0.0)
     expected = expected_step(name, g, d, real, z_d, z_g, alpha if uses_gp else None)
-    gan.sample_latent = feed(gan, z_d, z_g)
+    gan.sample_latent = feed(z_d, z_g)
+    draws = [alpha]
     if uses_gp:  # the interpolation weights of the penalty, drawn after the noise
-        draws = [alpha]
-        real_random = gans.replica_random
-        gans.replica_random = lambda draw, shape, seed_generator, dtype="float32": tf.constant(draws.pop(0))
-        try:
-            got = run_step(gan, real)
-        finally:
-            gans.replica_random = real_random
-        assert not draws
-    else:
-        got = run_step(gan, real)
-    assert_step_matches(expected, got, gan)
+        monkeypatch.setattr(gans, "replica_random",
+                            lambda draw, shape, seed_generator, dtype="float32": tf.constant(draws.pop(0)))
+    assert_step_matches(expected, run_step(gan, real), gan)
+    assert not draws or not uses_gp  # the penalty drew its weights
 
 
 def test_wasserstein_without_penalty_is_the_plain_critic_loss():
@@ -201,7 +195,7 @@ def test_wasserstein_without_penalty_is_the_plain_critic_loss():
     gan.compile(keras.optimizers.SGD(LEARNING_RATE), keras.optimizers.SGD(LEARNING_RATE), loss="wasserstein",
                 gradient_penalty_weight=0.0)
     expected = expected_step("wasserstein", g, d, real, z_d, z_g)
-    gan.sample_latent = feed(gan, z_d, z_g)
+    gan.sample_latent = feed(z_d, z_g)
     assert_step_matches(expected, run_step(gan, real), gan)
 
 
@@ -214,6 +208,6 @@ def test_conditional_gan_step_uses_the_formula_of_its_loss(loss):
     gan.compile(keras.optimizers.SGD(LEARNING_RATE), keras.optimizers.SGD(LEARNING_RATE), loss=loss, **extra)
     expected = expected_step(loss, g, d, real, z_d, z_g, labels=labels, fake_labels_d=fake_labels_d,
                              fake_labels_g=fake_labels_g)
-    gan.sample_latent = feed(gan, z_d, z_g)
-    gan.sample_labels = feed(gan, fake_labels_d, fake_labels_g)
+    gan.sample_latent = feed(z_d, z_g)
+    gan.sample_labels = feed(fake_labels_d, fake_labels_g)
     assert_step_matches(expected, run_step(gan, real, labels), gan)
