@@ -9,6 +9,8 @@ import pytest
 from gan_keras import checks, data, gans, models, plots, recipes
 from gan_keras.checks._core import ExerciseError, reference_of
 
+from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frechet, spread
+
 
 def param_count(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
@@ -90,6 +92,34 @@ def test_interpolation_ends_at_both_vectors_and_slerp_keeps_the_norm():
         plots.interpolate_latents(a, b[:10])
     fig = plots.plot_interpolation(np.zeros((5, 28, 28, 1), "float32"), title="strip")
     assert len(fig.axes) == 5
+
+
+@pytest.mark.learning
+def test_dcgan_beats_the_mean_image_and_a_one_image_generator():
+    """On fixed seeds a small DCGAN's samples beat drawing the mean digit or one digit every time.
+
+    Frechet distance in the training digits' 20 principal components, 1000 samples against
+    the 360 held-out digits, measured: 143.0 at the start, 23.6 after 8 epochs (176 steps,
+    batch 64, Adam 1e-3; seed 1 gave 22.8); the mean training image scores 86.4 and one
+    training image 159.0 (bound: half the better, 43.2). Per-pixel std across samples 0.166
+    (the digits' 0.211; bound half of it; 0 for both trivial generators).
+    """
+    train = data.load_images("digits").images
+    test = data.load_images("digits", split="test").images
+    keras.utils.set_random_seed(0)
+    g = models.build_dcgan_generator(32, (28, 28, 1), (64, 32))
+    d = models.build_dcgan_discriminator((28, 28, 1), (32, 64))
+    gan = gans.GAN(g, d, seed=0)
+    gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3))
+    basis = pca_basis(train)
+    fd_start = pca_frechet(basis, test, gan.generate(1000))
+    gan.fit(data.make_dataset(train, batch_size=64, seed=0), epochs=8, verbose=0, shuffle=False)
+    samples = gan.generate(1000)
+    fd = pca_frechet(basis, test, samples)
+    fd_mean = pca_frechet(basis, test, mean_image_samples(train, 1000))
+    fd_one = pca_frechet(basis, test, one_image_samples(train, 1000))
+    assert fd < 0.5 * min(fd_mean, fd_one, fd_start), (fd, fd_mean, fd_one, fd_start)
+    assert spread(samples) > 0.5 * spread(train), (spread(samples), spread(train))
 
 
 def test_train_dcgan_writes_the_standard_files(in_tmp):

@@ -149,7 +149,13 @@ def test_train_cgan_writes_the_standard_files_and_the_class_grid(in_tmp):
 
 @pytest.mark.learning
 def test_label_accuracy_rises_well_above_chance():
-    """A few hundred steps on fixed seeds: the classifier recognises the requested digit."""
+    """A few hundred steps on fixed seeds: the classifier recognises the requested digit, drawn in varied ways.
+
+    Measured on these seeds (200 samples, 20 per class): label accuracy 0.115 before, 0.635
+    after 5 epochs; chance (the most common requested class) 0.100; bound chance + 0.25.
+    Per-pixel std across the noise within a class: 0.149 (the real digits' 0.148; bound half
+    of it); a generator drawing one image per class, which could pass the accuracy bound, has 0.
+    """
     clf = get_classifier("digits")
     train = data.load_images("digits")
     gan = small_cgan(seed=0, latent_dim=32, gf=(64, 32), df=(32, 64))
@@ -157,9 +163,18 @@ def test_label_accuracy_rises_well_above_chance():
     before = label_accuracy(clf, gan.generator.predict(inputs, verbose=0), inputs[1])
     ds = data.make_dataset(train.images, train.labels, batch_size=32, seed=0)
     gan.fit(ds, epochs=5, verbose=0, shuffle=False)
-    after = label_accuracy(clf, gan.generator.predict(inputs, verbose=0), inputs[1])
-    assert before < 0.25
-    assert after > 0.35, f"label accuracy {after:.2f} after 5 epochs (chance is 0.10)"
+    images = gan.generator.predict(inputs, verbose=0)
+    after = label_accuracy(clf, images, inputs[1])
+    # Chance: the share of the most common requested class (20 of each of the 10 classes).
+    chance = float(np.bincount(inputs[1]).max() / len(inputs[1]))
+    # A generator that draws one image per class (say the class's mean digit) could score a
+    # high label accuracy; it has no spread across the noise. Per-pixel std across the 20
+    # samples of a class, averaged over pixels and classes, against the real digits' own.
+    spread = float(np.mean([images[inputs[1] == c].std(0).mean() for c in range(10)]))
+    real_spread = float(np.mean([train.images[train.labels == c].std(0).mean() for c in range(10)]))
+    assert before < chance + 0.15
+    assert after > chance + 0.25, f"label accuracy {after:.2f} after 5 epochs (chance is {chance:.2f})"
+    assert spread > 0.5 * real_spread, (spread, real_spread)
 
 
 # --- exercises -----------------------------------------------------------------------------

@@ -95,15 +95,39 @@ def test_loss_terms_are_finite_and_add_up_to_the_total():
 
 @pytest.mark.learning
 def test_reconstruction_error_falls_with_training():
-    train = data.load_images("digits", limit=512, seed=0).images
+    """Held-out reconstructions beat the trivial answers and depend on their input.
+
+    Pixel MSE on 200 held-out digits (pixels in [-1, 1]), measured on these seeds: 0.81 before,
+    0.031 after 15 epochs (675 steps) on the 1437 training digits; the mean training image gives
+    0.120, the decoder fed z = 0 for every input (encoder ignored) 0.175, each image decoded
+    from another image's code 0.198: the bound is 0.6 x each. The reconstructions' per-pixel
+    std across the inputs is 0.172 (the images' own 0.212; bound half of it); a reconstruction
+    that ignores its input has 0. The earlier setting (512 digits, 6 epochs) failed both:
+    MSE 0.137 against the mean image's 0.120, spread 0.006 (posterior collapse).
+    """
+    train = data.load_images("digits", seed=0).images
     test = data.load_images("digits", split="test").images[:200]
     vae = small_vae(latent_dim=8, seed=0)
     before = float(np.mean((vae.reconstruct(test) - test) ** 2))
-    history = vae.fit(data.make_dataset(train, batch_size=32, seed=0), epochs=6, verbose=0, shuffle=False).history
-    after = float(np.mean((vae.reconstruct(test) - test) ** 2))
-    # Held-out pixel MSE (pixels in [-1, 1]); measured 0.38 -> 0.16 on these seeds.
+    history = vae.fit(data.make_dataset(train, batch_size=32, seed=0), epochs=15, verbose=0, shuffle=False).history
+    recon = vae.reconstruct(test)
+    after = float(np.mean((recon - test) ** 2))
+    # Trivial answers on the same held-out images (pixel MSE, pixels in [-1, 1]):
+    # the mean training image for every input, the decoder fed the prior's mean z = 0 for every
+    # input (a VAE whose encoder output is ignored), and each image decoded from another
+    # image's code (the right decoder, the wrong input).
+    mean_image = float(np.mean((train.mean(0) - test) ** 2))
+    ignored = float(np.mean((vae.decode(np.zeros((len(test), vae.latent_dim))) - test) ** 2))
+    z_mean, _ = vae.encode(test)
+    shuffled = float(np.mean((vae.decode(np.roll(z_mean, 1, axis=0)) - test) ** 2))
+    # Input dependence: per-pixel std of the reconstructions across the 200 inputs, against
+    # the same spread in the images themselves.
+    spread, data_spread = float(recon.std(0).mean()), float(test.std(0).mean())
     assert after < 0.6 * before
-    assert after < 0.25
+    assert after < 0.6 * mean_image, (after, mean_image)
+    assert after < 0.6 * ignored, (after, ignored)
+    assert after < 0.6 * shuffled, (after, shuffled)
+    assert spread > 0.5 * data_spread, (spread, data_spread)
     assert history["reconstruction_loss"][-1] < 0.8 * history["reconstruction_loss"][0]
 
 

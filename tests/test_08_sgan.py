@@ -97,7 +97,11 @@ def test_train_sgan_recipe_writes_the_run_files_and_the_test_accuracy(in_tmp):
         assert (run / name).stat().st_size > 0, name
     summary = json.loads((run / "run.json").read_text())["summary"]
     assert summary["num_labelled"] == 100 and summary["per_class"] == 10
-    assert 0.0 <= summary["test_accuracy"] <= 1.0
+    # One epoch on 100 labels: the classifier beats always answering the most common test class
+    # (measured 0.694 against 0.103; bound 0.403).
+    test_labels = data.load_images("digits", split="test").labels
+    majority = float(np.bincount(test_labels).max() / len(test_labels))
+    assert summary["test_accuracy"] > majority + 0.3, (summary["test_accuracy"], majority)
     assert result.summary["test_accuracy"] == summary["test_accuracy"]
     with pytest.raises(ValueError, match="own losses"):
         recipes.train(recipes.TrainConfig(model="sgan", data="digits", loss="hinge", out="run2"))
@@ -116,8 +120,14 @@ def test_sgan_classifier_beats_the_supervised_only_baseline_on_the_same_labels()
     # After 10 epochs the gain is within the noise and changes sign between CPUs (their
     # oneDNN kernels round differently); after 30 the labels-only network has stopped
     # improving and the SGAN gains 0.6 to 5.6 points on every seed.
+    # This seed, rerun for issue 14 (Xeon, AVX-512): 0.811 / 0.764, chance (the most common
+    # test class) 0.103. Bounds: SGAN 2 points over labels-only (was 0.5), labels-only 0.5
+    # over chance, SGAN over 0.8.
     result = sgan.compare_with_supervised(train, test, per_class=3, epochs=30, seed=1)
-    assert result["sgan_accuracy"] > result["supervised_accuracy"] + 0.005, result
+    # Chance: always answering the most common test class (0.10 on the balanced digits).
+    majority = float(np.bincount(test.labels).max() / len(test.labels))
+    assert result["sgan_accuracy"] > result["supervised_accuracy"] + 0.02, result
+    assert result["supervised_accuracy"] > majority + 0.5, (result, majority)  # the baseline itself learned
     assert result["sgan_accuracy"] > 0.8, result
 
 

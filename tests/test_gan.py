@@ -88,7 +88,16 @@ def test_bad_construction_gets_clear_errors():
 
 @pytest.mark.learning
 def test_gan_learns_a_1d_gaussian():
-    """On fixed seeds the generated mean and std land within 0.25 of N(4, 1.25^2)."""
+    """On fixed seeds the samples match N(4, 1.25^2) better than a constant or a single draw does.
+
+    Earth mover's distance (W1) to the 8192 training samples, measured on these seeds: 3.78
+    before training, 0.097 after 80 epochs (mean 4.03, std 1.17); a generator that always
+    returns the data's mean scores 1.003 and one that always returns one training sample
+    1.012 (bound: a quarter of the best of the three, 0.25). The constant at the mean passes
+    the mean bound below and fails only on the spread, so W1 is the check that counts.
+    """
+    from scipy.stats import wasserstein_distance
+
     keras.utils.set_random_seed(0)
     x = data.gaussian_1d(8192, mean=4.0, std=1.25, seed=0)
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
@@ -96,7 +105,15 @@ def test_gan_learns_a_1d_gaussian():
     before = gan.generate(10000)
     gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=80, verbose=0, shuffle=False)
     samples = gan.generate(10000)
+    # Earth mover's distance to the training samples, against two trivial generators: one that
+    # always returns the data's mean (right mean, no spread), one that always returns the first
+    # training sample (a generator collapsed onto one real point).
+    w1 = wasserstein_distance(samples.ravel(), x.ravel())
+    w1_mean = wasserstein_distance(np.full(10000, x.mean()), x.ravel())
+    w1_one = wasserstein_distance(np.full(10000, x.ravel()[0]), x.ravel())
+    w1_before = wasserstein_distance(before.ravel(), x.ravel())
     assert abs(before.mean() - 4.0) > 1.0  # it did not start there
+    assert w1 < 0.25 * min(w1_mean, w1_one, w1_before), (w1, w1_mean, w1_one, w1_before)
     assert abs(samples.mean() - 4.0) < 0.25, samples.mean()
     assert abs(samples.std() - 1.25) < 0.25, samples.std()
 
