@@ -231,8 +231,10 @@ def train_toy_gan(toy: str = "ring", loss: str = "non_saturating", steps: int = 
     steps_per_epoch = min(steps_per_epoch, steps)
     epochs = max(1, steps // steps_per_epoch)
     gan = build_toy_gan(loss, seed=seed, **build_kwargs)
-    points = toyset.sample(batch_size * steps_per_epoch, seed=seed)
-    dataset = gk_data.make_dataset(points, batch_size=batch_size, seed=seed)
+    # Each of the k critic steps draws its own minibatch of batch_size points (Algorithm 1):
+    # a batch of the dataset holds the k minibatches of one generator step.
+    points = toyset.sample(batch_size * gan.d_steps * steps_per_epoch, seed=seed)
+    dataset = gk_data.make_dataset(points, batch_size=batch_size * gan.d_steps, seed=seed)
     callbacks = []
     if snapshot_every:
         callbacks.append(ToySnapshots(toyset.extent, every=snapshot_every))
