@@ -195,8 +195,9 @@ def build_toy_gan(loss: str = "non_saturating", latent_dim: int = 16, hidden_uni
                   d_steps: int | None = None, learning_rate: float = 1e-3, seed: int = 0) -> gans.GAN:
     """Build and compile a toy GAN for one loss with the usual settings of its paper.
 
-    WGAN-GP: 5 critic steps per generator step, Adam(beta_1=0.5, beta_2=0.9) and a
-    penalty weight of 10. The others: one step, Adam(beta_1=0.5). Learning rate 1e-3 for all.
+    WGAN-GP: 5 critic steps per generator step (each on its own real minibatch),
+    Adam(beta_1=0.5, beta_2=0.9) as in the authors' toy-data code (the paper's Algorithm 1
+    has beta_1=0) and a penalty weight of 10. The others: one step, Adam(beta_1=0.5). Learning rate 1e-3 for all.
     Introduced in ``notebooks/09_mode_collapse.ipynb``.
     """
     from gan_keras.losses import canonical_loss_name
