@@ -10,7 +10,9 @@ Chapter 07: a plain autoencoder and a VAE with chapter 07's budget (50 epochs, b
 latent_dim 16, seed 0); decoded random codes against VAE samples with the same metrics
 (``evaluation.evaluate_samples``), and the VAE's samples next to their nearest training images.
 Writes ``course/figures/03_nearest_neighbours.png``, ``07_nearest_neighbours.png``,
-``07_autoencoder_samples.png`` and ``07_autoencoder_table.json``/``.md``.
+``07_autoencoder_samples.png`` and ``07_autoencoder_table.md`` (numbers in ``neighbours_autoencoder.json``).
+``--discriminators``: chapter 03's DCGAN with the course's discriminator and with the paper's
+(batch norm, no dropout), every metric, in ``03_discriminator_comparison.json``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,28 @@ def chapter_03(out: Path, train, held_out) -> dict:
                                            title=f"DCGAN ({DCGAN_EPOCHS} epochs): samples and nearest training digits"),
                    out / "03_nearest_neighbours.png")
     return {"dcgan": memorisation_summary(samples, train, held_out), "dcgan_fit_s": fit_s}
+
+
+def chapter_03_discriminators(out: Path, train, held_out, validation) -> dict:
+    """Train the chapter's DCGAN with the course's discriminator and with the paper's (batch norm, no dropout)."""
+    variants = {"course (no batch norm, dropout 0.3)": {},
+                "paper (batch norm, no dropout)": {"batchnorm": True, "dropout": 0.0}}
+    report = {}
+    for name, kwargs in variants.items():
+        keras.utils.set_random_seed(SEED)
+        gan = gans.GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
+                       models.build_dcgan_discriminator(train.shape[1:], **kwargs), seed=SEED)
+        gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss="non_saturating")
+        history = gan.fit(data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS,
+                          verbose=2, shuffle=False).history
+        samples = evaluation.sample_generator(gan.generator, NUM_SAMPLES, SEED)
+        report[name] = {"metrics": evaluation.evaluate_samples(samples, held_out, validation, data_name=DATA),
+                        "memorisation": memorisation_summary(samples, train, held_out),
+                        "last_epoch": {k: v[-1] for k, v in history.items()},
+                        "d_real_by_epoch": history["d_real"], "d_fake_by_epoch": history["d_fake"]}
+    io.write_json(out / "03_discriminator_comparison.json", report)
+    print(evaluation.format_table({k: v["metrics"] for k, v in report.items()}))
+    return report
 
 
 def chapter_07(out: Path, train, held_out, validation, test_images) -> dict:
@@ -113,6 +137,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "course" / "figures"))
     parser.add_argument("--only", choices=("03", "07"), default=None)
+    parser.add_argument("--discriminators", action="store_true",
+                        help="only chapter 03's comparison of the course's and the paper's discriminator")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -122,6 +148,9 @@ def main(argv=None):
     report = {"settings": dict(seed=SEED, batch_size=BATCH_SIZE, dcgan_epochs=DCGAN_EPOCHS, dcgan_latent_dim=DCGAN_LATENT,
                                ae_epochs=AE_EPOCHS, ae_latent_dim=AE_LATENT, num_samples=NUM_SAMPLES,
                                num_train=len(train), num_held_out=len(held_out), fast_mode=config.fast_mode())}
+    if args.discriminators:
+        chapter_03_discriminators(out, train, held_out, validation)
+        return 0
     if args.only in (None, "07"):
         report["chapter_07"] = chapter_07(out, train, held_out, validation, test_images)
         table = evaluation.format_markdown_table(report["chapter_07"]["results"])
