@@ -331,12 +331,29 @@ def check_training_data(x, sample_shape=None) -> None:
             raise ValueError("training samples contain NaN or infinite values")
 
 
+def d_step_minibatches(real_samples, d_steps: int) -> list:
+    """Split one batch from ``fit`` into the ``d_steps`` real minibatches of the discriminator's steps.
+
+    Minibatch ``i`` takes every ``d_steps``-th sample from ``i`` (``real_samples[i::d_steps]``),
+    so a batch of ``d_steps * m`` samples gives ``d_steps`` distinct minibatches of ``m``.
+    Strided rather than cut in blocks, so that under ``tf.distribute`` the replicas'
+    slices of minibatch ``i`` are, together, minibatch ``i`` of one device (a distributed
+    run still equals a single-device run). ``d_steps=1`` returns the batch itself.
+    """
+    if d_steps == 1:
+        return [real_samples]
+    return [real_samples[i::d_steps] for i in range(d_steps)]
+
+
 class GAN(TrainerMixin, keras.Model):
     """A generator and a discriminator trained against each other through ``fit()``.
 
     ``generator`` maps ``(batch, latent_dim)`` noise to samples; ``discriminator`` maps
     samples to one logit each. ``d_steps`` is the paper's ``k``: discriminator updates
-    per generator update. Introduced in ``notebooks/01_gan_basics.ipynb``.
+    per generator update, each on its own real minibatch, as in Algorithm 1. With
+    ``d_steps=k`` a batch that ``fit`` hands over holds the ``k`` minibatches (batch the
+    dataset with ``k * batch_size``, see :func:`d_step_minibatches`); each minibatch and
+    the generator's step have ``batch_size`` samples. Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
 
     def __init__(self, generator, discriminator, d_steps: int = 1, seed: int | None = None, **kwargs):
@@ -468,11 +485,11 @@ class GAN(TrainerMixin, keras.Model):
 
     def train_step(self, data):
         real_samples, _ = split_batch(data)
-        batch_size = ops.shape(real_samples)[0]
-        # Train the discriminator (k steps, the paper's algorithm)
-        for _ in range(self.d_steps):
-            d_loss, real_logits, fake_logits = self.d_step(real_samples)
+        # Train the discriminator (k steps, each on a new real minibatch: the paper's algorithm)
+        minibatches = d_step_minibatches(real_samples, self.d_steps)
+        for real_minibatch in minibatches:
+            d_loss, real_logits, fake_logits = self.d_step(real_minibatch)
         # Train the generator (the discriminator's weights stay fixed)
-        g_loss = self.g_step(batch_size)
+        g_loss = self.g_step(ops.shape(minibatches[0])[0])
         # Update the trackers
         return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)

@@ -195,8 +195,9 @@ def build_toy_gan(loss: str = "non_saturating", latent_dim: int = 16, hidden_uni
                   d_steps: int | None = None, learning_rate: float = 1e-3, seed: int = 0) -> gans.GAN:
     """Build and compile a toy GAN for one loss with the usual settings of its paper.
 
-    WGAN-GP: 5 critic steps per generator step, Adam(beta_1=0.5, beta_2=0.9) and a
-    penalty weight of 10. The others: one step, Adam(beta_1=0.5). Learning rate 1e-3 for all.
+    WGAN-GP: 5 critic steps per generator step (each on its own real minibatch),
+    Adam(beta_1=0.5, beta_2=0.9) as in the authors' toy-data code (the paper's Algorithm 1
+    has beta_1=0) and a penalty weight of 10. The others: one step, Adam(beta_1=0.5). Learning rate 1e-3 for all.
     Introduced in ``notebooks/09_mode_collapse.ipynb``.
     """
     from gan_keras.losses import canonical_loss_name
@@ -231,8 +232,10 @@ def train_toy_gan(toy: str = "ring", loss: str = "non_saturating", steps: int = 
     steps_per_epoch = min(steps_per_epoch, steps)
     epochs = max(1, steps // steps_per_epoch)
     gan = build_toy_gan(loss, seed=seed, **build_kwargs)
-    points = toyset.sample(batch_size * steps_per_epoch, seed=seed)
-    dataset = gk_data.make_dataset(points, batch_size=batch_size, seed=seed)
+    # Each of the k critic steps draws its own minibatch of batch_size points (Algorithm 1):
+    # a batch of the dataset holds the k minibatches of one generator step.
+    points = toyset.sample(batch_size * gan.d_steps * steps_per_epoch, seed=seed)
+    dataset = gk_data.make_dataset(points, batch_size=batch_size * gan.d_steps, seed=seed)
     callbacks = []
     if snapshot_every:
         callbacks.append(ToySnapshots(toyset.extent, every=snapshot_every))

@@ -214,7 +214,14 @@ class Adam:
 
 
 class SGD:
-    """Plain gradient descent with optional momentum (the paper used momentum)."""
+    """Gradient descent with optional (classical) momentum, as in the paper's code.
+
+    With momentum ``mu`` each parameter keeps a velocity ``v``; one step is
+    ``v <- mu v - learning_rate g`` then ``p <- p + v``. A gradient that keeps its sign adds up
+    over steps (up to ``1 / (1 - mu)`` times one plain step); one that flips sign cancels out.
+    ``momentum=0`` is plain gradient descent ``p <- p - learning_rate g``.
+    Introduced in ``notebooks/02_loss_computation.ipynb``.
+    """
 
     def __init__(self, learning_rate: float = 0.05, momentum: float = 0.0):
         if not learning_rate > 0:
@@ -236,6 +243,23 @@ class SGD:
 
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+
+# The optimiser of Goodfellow et al. (2014) on MNIST (goodfeli/adversarial, mnist.yaml):
+# SGD, learning rate 0.1 (divided by 1.000004 after every update), minibatches of 100,
+# momentum 0.5 rising linearly to 0.7 between epochs 1 and 250 (pylearn2's MomentumAdjustor).
+PAPER_SGD = {"optimizer": "sgd", "learning_rate": 0.1, "momentum": 0.5}
+PAPER_BATCH_SIZE = 100
+
+
+def paper_momentum(epoch: int, init: float = 0.5, final: float = 0.7, start: int = 1,
+                   saturate: int = 250) -> float:
+    """Return the paper's momentum after ``epoch`` epochs: ``init`` until ``start``, then linear to ``final`` at ``saturate``."""
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+    if epoch <= start:
+        return float(init)
+    share = min(1.0, (epoch - start) / float(saturate - start))
+    return float(init + share * (final - init))
 
 
 _CONTROLLER = None
@@ -265,6 +289,9 @@ def global_norm(grads: dict) -> float:
 class NumpyGAN:
     """The lecture's GAN from scratch: ``G: 64 -> 128 -> 784``, ``D: 784 -> 128 -> 1``.
 
+    ``optimizer="adam"`` (the DCGAN settings) or ``"sgd"`` with ``momentum`` (the paper's
+    setting is ``NumpyGAN(**PAPER_SGD)``: learning rate 0.1, momentum 0.5).
+
     ``train`` runs minibatch training: for each batch, one discriminator step on real and
     fake images, then one generator step through the frozen discriminator. The history
     holds one entry per step. Introduced in ``notebooks/01_gan_basics.ipynb``.
@@ -272,11 +299,15 @@ class NumpyGAN:
 
     def __init__(self, latent_dim: int = 64, hidden_units: int = 128, image_dim: int = 784,
                  generator_loss: str = "non_saturating", learning_rate: float = 2e-4,
-                 beta_1: float = 0.5, seed: int = 0, dtype="float32", optimizer: str = "adam"):
+                 beta_1: float = 0.5, seed: int = 0, dtype="float32", optimizer: str = "adam",
+                 momentum: float = 0.0):
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {generator_loss!r}")
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {optimizer!r}")
+        if momentum and optimizer != "sgd":
+            raise ValueError(f"momentum is an option of optimizer='sgd' (Adam has beta_1), got "
+                             f"momentum={momentum!r} with optimizer={optimizer!r}")
         self.latent_dim, self.image_dim = _sizes((latent_dim, hidden_units, image_dim))[::2]
         self.rng = np.random.default_rng(seed)
         self.dtype = np.dtype(dtype)
@@ -287,7 +318,7 @@ class NumpyGAN:
         if optimizer == "adam":
             self.d_optimizer, self.g_optimizer = Adam(learning_rate, beta_1), Adam(learning_rate, beta_1)
         else:
-            self.d_optimizer, self.g_optimizer = SGD(learning_rate), SGD(learning_rate)
+            self.d_optimizer, self.g_optimizer = SGD(learning_rate, momentum), SGD(learning_rate, momentum)
         self.history: dict[str, list[float]] = {k: [] for k in
                                                 ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm")}
 

@@ -143,8 +143,9 @@ class StyleWeights:
 
 
 # The balance depends on the size of the features. Keras' ImageNet VGG19 is not rescaled as
-# Gatys' was, so its Gram matrices are much larger: these ratios are keras-io's tested ones
-# (style/content = tv/content = 20 with our 1/2 in the content loss). A random VGG19 with
+# Gatys' was, so its Gram matrices are much larger. The ImageNet ratios (style/content =
+# tv/content = 20) are untested here (no weights offline) and are not keras-io's layer by layer
+# (course/06_neural_style_transfer.md derives the ones that are). A random VGG19 with
 # He-normal filters keeps activations near unit scale, close to Gatys' rescaled network, so
 # Gatys' ratio (style/content = 1e3..1e4) applies; measured here on random networks only.
 DEFAULT_WEIGHTS = {

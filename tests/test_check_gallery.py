@@ -462,6 +462,35 @@ accepted("7.2", "sum over the latent axis first, then the batch mean, in NumPy")
     lambda m, lv: np.mean(np.sum(-0.5 * (1 + lv - m ** 2 - np.exp(lv)), axis=1)))
 
 
+# 7.3 the plain autoencoder's reconstruction loss (images in [-1, 1], decoder logits)
+def ae_targets(images):
+    return (ops.cast(images, "float32") + 1.0) / 2.0
+
+
+def ae_bce(t, logits):
+    return ops.relu(logits) - logits * t + ops.softplus(-ops.abs(logits))
+
+
+def per_image(x):
+    return ops.sum(ops.reshape(x, (ops.shape(x)[0], -1)), axis=1)
+
+
+wrong("7.3", "sign flipped", "sign")(lambda x, l: -ops.mean(per_image(ae_bce(ae_targets(x), l))))
+wrong("7.3", "images used as targets without (x + 1) / 2", "(images + 1) / 2")(
+    lambda x, l: ops.mean(per_image(ae_bce(x, l))))
+wrong("7.3", "averaged over the pixels", "averaged over the pixels")(lambda x, l: ops.mean(ae_bce(ae_targets(x), l)))
+wrong("7.3", "summed over the batch", "summed over the batch")(lambda x, l: ops.sum(ae_bce(ae_targets(x), l)))
+wrong("7.3", "squared error on the sigmoid", "squared error")(
+    lambda x, l: ops.mean(per_image(ops.square(ops.sigmoid(l) - ae_targets(x)))))
+wrong("7.3", "logits taken for probabilities", "logits, not probabilities")(
+    lambda x, l: ops.mean(per_image(-(ae_targets(x) * ops.log(ops.clip(l, 1e-7, 1 - 1e-7))
+                                       + (1 - ae_targets(x)) * ops.log(1 - ops.clip(l, 1e-7, 1 - 1e-7))))))
+wrong("7.3", "half the loss", "expected")(lambda x, l: ops.mean(per_image(ae_bce(ae_targets(x), l))) / 2.0)
+accepted("7.3", "softplus form of the binary cross-entropy, in NumPy")(
+    lambda x, l: np.mean(np.sum((np.logaddexp(0, np.asarray(l)) - np.asarray(l) * (np.asarray(x) + 1) / 2)
+                                .reshape(np.shape(x)[0], -1), axis=1)))
+
+
 # =======================================================================================
 # 8.1 the real-against-fake logit, 8.2 the SGAN's unsupervised loss
 # =======================================================================================

@@ -20,7 +20,7 @@ from gan_keras.checks.ch03 import check_discriminator_block, check_generator_blo
 from gan_keras.checks.ch04 import check_concat_label, check_stack_label_maps
 from gan_keras.checks.ch05 import check_dream_loss, check_gradient_ascent_update
 from gan_keras.checks.ch06 import check_content_loss, check_gram_matrix, check_style_loss
-from gan_keras.checks.ch07 import check_kl_loss, check_reparameterize
+from gan_keras.checks.ch07 import check_autoencoder_loss, check_kl_loss, check_reparameterize
 from gan_keras.checks.ch08 import check_real_fake_logit, check_unsupervised_loss
 from gan_keras.checks.ch09 import check_high_quality_share, check_modes_covered
 from gan_keras.checks.ch10 import check_cycle_loss, check_pix2pix_generator_loss
@@ -41,6 +41,7 @@ __all__ = [
     "check_discriminator_loss",
     "check_dream_loss",
     "check_generator_loss",
+    "check_autoencoder_loss",
     "check_kl_loss",
     "check_reparameterize",
     "check_gradient_ascent_update",

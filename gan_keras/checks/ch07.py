@@ -91,3 +91,51 @@ def check_kl_loss(fn):
     explain(close(got, expected),
             f"expected {expected:.5f} = mean over the batch of -1/2 sum(1 + log_var - mean^2 - "
             f"exp(log_var)), got {got:.5f}.")
+
+
+# The plain autoencoder's loss: images (batch 3, 4x5 pixels, 2 channels: every axis of its own
+# length, so "mean over pixels", "summed over the batch" and a transposed reshape all differ).
+AE_IMAGES = np.random.default_rng(7).uniform(-1.0, 1.0, (3, 4, 5, 2)).astype(np.float32)
+AE_LOGITS = np.random.default_rng(8).normal(0.0, 2.0, (3, 4, 5, 2)).astype(np.float32)
+
+
+def _bce_per_pixel(targets, logits):
+    targets, logits = targets.astype(np.float64), logits.astype(np.float64)
+    return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+
+
+@exercise("7.3", "the plain autoencoder's reconstruction loss", reference="gan_keras.autoencoder:reconstruction_loss")
+def check_autoencoder_loss(fn):
+    """Check ``fn(images, logits)`` returns the Bernoulli NLL of ``[-1, 1]`` images, summed per image, batch mean."""
+    got = scalar(call(fn, _tensor(AE_IMAGES), _tensor(AE_LOGITS)), "the reconstruction loss")
+    targets = (AE_IMAGES.astype(np.float64) + 1.0) / 2.0
+    per_pixel = _bce_per_pixel(targets, AE_LOGITS)
+    expected = float(per_pixel.reshape(3, -1).sum(axis=1).mean())
+    explain(np.isfinite(got), f"the reconstruction loss is {got}: not a finite number.")
+    if close(got, -expected):
+        explain(False, "the sign is flipped: a negative log-likelihood is >= 0 and is minimised.")
+    if close(got, float(_bce_per_pixel(AE_IMAGES, AE_LOGITS).reshape(3, -1).sum(axis=1).mean())):
+        explain(False, "the targets are the images in [-1, 1]: a Bernoulli pixel needs a target in "
+                       "[0, 1], so map them first with (images + 1) / 2.")
+    if close(got, float(per_pixel.mean())):
+        explain(False, "you averaged over the pixels: sum them (one log-likelihood per image, in nats), "
+                       "then average over the batch. The VAE's KL term is summed the same way, so a "
+                       "per-pixel mean would make the two losses incomparable.")
+    if close(got, float(per_pixel.sum())):
+        explain(False, "you summed over the batch too: take the mean over the batch, so that the loss "
+                       "does not grow with the batch size.")
+    probs = 1.0 / (1.0 + np.exp(-AE_LOGITS.astype(np.float64)))
+    if close(got, float(np.sum((probs - targets) ** 2) / 3)) or \
+            close(got, float(np.sum((np.tanh(AE_LOGITS / 2.0) - AE_IMAGES) ** 2) / 3)):
+        explain(False, "that is a squared error: the course's autoencoder scores pixels as Bernoulli "
+                       "variables, -[t log p + (1 - t) log(1 - p)] with p = sigmoid(logit), the same "
+                       "term as the VAE's, so that the two are measured in the same units.")
+    # Keras clips probabilities to [1e-7, 1 - 1e-7] in float32
+    clipped = np.clip(AE_LOGITS, np.float32(1e-7), np.float32(1 - 1e-7)).astype(np.float64)
+    as_probs = -(targets * np.log(clipped) + (1 - targets) * np.log(1 - clipped))
+    if close(got, float(as_probs.reshape(3, -1).sum(axis=1).mean())) or close(got, float(as_probs.mean())):
+        explain(False, "the decoder's 'logits' layer gives logits, not probabilities: use a cross-entropy "
+                       "from logits (from_logits=True), or apply the sigmoid first.")
+    explain(close(got, expected),
+            f"expected {expected:.4f} = mean over the batch of the sum over pixels of "
+            f"-[t log sigmoid(l) + (1 - t) log(1 - sigmoid(l))] with t = (image + 1) / 2, got {got:.4f}.")
