@@ -141,6 +141,28 @@ def _run_evaluate(args) -> int:
     return 0
 
 
+def _add_doctor(sub) -> None:
+    p = sub.add_parser(
+        "doctor", help="say what this machine gives the course (versions, GPU, network, caches)",
+        description="Print the Python, TensorFlow and Keras versions, the Keras backend, the devices, "
+                    "online or offline (and why), the cache folders with the datasets and ImageNet "
+                    "weights found in them, and the fast-mode setting; one line of advice per "
+                    "problem. Always exits 0.",
+    )
+    p.add_argument("--short", action="store_true", help="the setup cell's summary only")
+    p.add_argument("--offline", action="store_true", help="do not probe the network")
+    p.set_defaults(func=_run_doctor)
+
+
+def _run_doctor(args) -> int:
+    from gan_keras import doctor
+
+    if args.short:
+        print(doctor.short_report())
+        return 0
+    return doctor.run()
+
+
 def _add_notebooks(sub) -> None:
     p = sub.add_parser(
         "notebooks", help="write the solutions or the student version of the chapter notebooks",
@@ -282,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style(sub)
     _add_evaluate(sub)
     _add_notebooks(sub)
+    _add_doctor(sub)
     return parser
 
 
