@@ -110,6 +110,18 @@ def load_digits_standin(split: str = "train", size: int = 28, test_fraction: flo
     return to_signed(images), digits.target[chosen].astype(np.int32)
 
 
+# Fast mode is small wherever it runs: online, MNIST would bring 60 000 training images into
+# a chapter that gets 1437 offline. A load without a limit keeps at most this many images in
+# fast mode (a fixed random subset); the digits stand-in (1437 train, 360 test) stays whole.
+FAST_MODE_LIMITS = {"train": 2048, "test": 1024}
+
+
+def fast_mode_limit(split: str = "train") -> int | None:
+    """Return the most images a load without a ``limit`` keeps: a bound in fast mode, ``None`` otherwise."""
+    _check_split(split)
+    return config.fast_or_full(FAST_MODE_LIMITS[split], None)
+
+
 def _check_split(split: str) -> None:
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -133,7 +145,8 @@ def load_images(
 
     ``name`` is ``"mnist"``, ``"fashion_mnist"``, ``"digits"`` (the offline stand-in) or
     a folder of image files. ``limit`` keeps a random subset of that many images (fixed
-    ``seed``). Offline, MNIST falls back to the digits stand-in with a one-line warning.
+    ``seed``); without one, fast mode keeps at most :data:`FAST_MODE_LIMITS` images (2048
+    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the digits stand-in with a one-line warning.
     Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
     if not isinstance(name, (str, os.PathLike)):
@@ -185,6 +198,10 @@ def load_images(
             images, labels = load_digits_standin(split)
             data = ImageData(images, labels, "digits", "scikit-learn handwritten digits (offline stand-in)")
 
+    if limit is None and fast_mode_limit(split) is not None and len(data) > fast_mode_limit(split):
+        limit = fast_mode_limit(split)
+        _say(f"gan_keras: fast mode keeps {limit} of the {len(data)} {data.name} {split} images "
+             f"({config.FAST_ENV}=0 for all of them).")
     if limit is not None and limit < len(data):
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(len(data), size=limit, replace=False))
