@@ -121,3 +121,94 @@ def test_doctor_command_exits_0(tmp_path):
                   "MNIST:", "ImageNet weights of InceptionV3:", "gan_keras cache:", "fast mode:"):
         assert label in out.stdout, label
     assert "Traceback" not in out.stderr
+
+
+# ------------------------------------------------------------------ downloads explain themselves
+
+def _fake_mnist_loader(monkeypatch, tmp_path, fail=None):
+    """Stand in for keras.datasets.mnist.load_data: read the cached file, or 'download' a small valid one."""
+    import keras
+    import numpy as np
+
+    calls = []
+
+    def load_data():
+        calls.append("load")
+        path = tmp_path / "datasets" / "mnist.npz"
+        if fail:
+            raise Exception(fail)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            rng = np.random.default_rng(0)
+            np.savez(path, x_train=rng.integers(0, 255, (30, 28, 28), dtype=np.uint8), y_train=np.arange(30) % 10,
+                     x_test=rng.integers(0, 255, (20, 28, 28), dtype=np.uint8), y_test=np.arange(20) % 10)
+        with np.load(path) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", load_data)
+    return calls
+
+
+def test_a_download_says_what_how_large_and_where(tmp_path, monkeypatch, capsys):
+    from gan_keras import data
+
+    calls = _fake_mnist_loader(monkeypatch, tmp_path)
+    got = data.load_images("mnist", offline=False)
+    out = capsys.readouterr().out
+    assert len(got) == 30 and got.name == "mnist" and calls == ["load"]
+    assert f"downloading MNIST (about 11 MB) into {tmp_path / 'datasets'}" in out
+    data.load_images("mnist", offline=False)  # cached now: no announcement
+    assert "downloading" not in capsys.readouterr().out
+
+
+def test_a_corrupt_cached_dataset_is_fetched_again(tmp_path, monkeypatch, capsys):
+    from gan_keras import data
+
+    calls = _fake_mnist_loader(monkeypatch, tmp_path)
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mnist.npz").write_bytes(b"PK\x03\x04 cut short")
+    got = data.load_images("mnist", split="test", offline=False)
+    captured = capsys.readouterr()
+    assert len(got) == 20 and got.name == "mnist" and calls == ["load", "load"]
+    assert "is damaged" in captured.err and "fetching it again" in captured.err
+    assert "downloading MNIST" in captured.out
+
+
+def test_a_failed_download_says_how_to_retry(tmp_path, monkeypatch, capsys):
+    from gan_keras import data
+
+    _fake_mnist_loader(monkeypatch, tmp_path, fail="URL fetch failure on https://x/mnist.npz: None -- "
+                                                   "[Errno -3] Temporary failure in name resolution")
+    got = data.load_images("mnist", offline=False)
+    err = capsys.readouterr().err
+    assert got.name == "digits" and "Temporary failure in name resolution" in err and "To retry" in err
+
+
+def test_weights_downloads_and_damaged_weights_explain_themselves(tmp_path, monkeypatch, capsys):
+    import keras
+
+    from gan_keras import images
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    damaged = tmp_path / "models" / images.WEIGHT_FILES["vgg19"]
+    damaged.write_bytes(b"half an HDF5 file")
+    # Offline: the damaged file is not used, and no download is tried.
+    with pytest.raises(images.WeightsUnavailableError, match="offline mode"):
+        images.load_application("vgg19", weights="imagenet", fallback=False)
+    captured = capsys.readouterr()
+    assert "damaged (17 bytes, expected 80,134,624): ignoring them (offline mode)" in captured.err
+    assert "downloading" not in captured.out
+    # Online: one line before the download says what, how large and where; a failure says what to do.
+    monkeypatch.setenv("GAN_KERAS_OFFLINE", "0")
+    damaged.unlink()
+
+    def vgg19_without_internet(*args, weights=None, **kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3]")
+
+    monkeypatch.setattr(keras.applications, "VGG19", vgg19_without_internet)
+    with pytest.raises(images.WeightsUnavailableError, match="connect to the internet once"):
+        images.load_application("vgg19", weights="imagenet", fallback=False)
+    out = capsys.readouterr().out
+    assert f"downloading the ImageNet weights of vgg19 (about 80 MB) into {tmp_path / 'models'}" in out
