@@ -137,7 +137,7 @@ def evaluate_generator_inception(generator, data_name: str = "mnist", num_sample
     order = np.random.default_rng(seed).permutation(len(test))[:num_samples]
     samples = sample_generator(generator, num_samples, seed=seed)
     result = inception.inception_distances(test.images[order], samples, weights=weights, model=model, seed=seed)
-    result.update(data=data_name, seed=seed, num_test_images=result["num_real"])
+    result.update(data=test.name, seed=seed, num_test_images=result["num_real"])
     return result
 
 

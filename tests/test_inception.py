@@ -125,6 +125,7 @@ def test_evaluate_features_inception_on_the_command_line(tmp_path, capsys):
     assert "only 16 generated" in captured.err
     saved = json.loads((run / "evaluation-inception.json").read_text())
     assert saved["feature_size"] == 2048 and saved["weights"] == "random" and saved["num_samples"] == 16
+    assert saved["kernel_distance_std"] > 0  # subsets of 8 of the 16: their spread is measured
     assert f"{saved['frechet_distance']:.2f}" in captured.out
     assert not (run / "evaluation.json").exists()  # the classifier's evaluation is a separate file
     assert main(["evaluate", str(run), "--weights", "none"]) == 2
