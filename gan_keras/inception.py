@@ -12,6 +12,11 @@ initialised network (``weights="none"``, what the tests and offline runs use).
     python -m gan_keras evaluate runs/dcgan-... --features inception          # ImageNet weights
     python -m gan_keras evaluate runs/dcgan-... --features inception --weights none   # offline
 
+The network is Keras' InceptionV3 with its ImageNet weights; the reference implementations
+(TTUR's TensorFlow code, pytorch-fid) use the older TF-slim "FID Inception" weights, so values
+are close to theirs but not identical to the last digit: compare a model with published
+numbers computed the same way, or better, with your own baselines measured here.
+
 The digit classifier's features (``--features classifier``, the default) stay the right
 choice offline and for the course's own comparisons; these are for comparing with papers.
 """
