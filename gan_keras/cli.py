@@ -125,12 +125,40 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--fast", action="store_true", help="fast mode: fewer samples, faster classifier")
     p.add_argument("--offline", action="store_true", help="never try to download data")
+    p.add_argument("--features", choices=["classifier", "inception"], default="classifier",
+                   help="classifier: every metric in the digit classifier's features (default); "
+                        "inception: the standard FID and KID in Inception-v3 pool features (2048-d, "
+                        "299x299), comparable with papers with ImageNet weights and 10 000+ samples "
+                        "(default samples then: 10 000; fast: 128)")
+    p.add_argument("--weights", choices=["imagenet", "none"],
+                   help="Inception-v3 weights for --features inception: imagenet (default; downloaded "
+                        "once, about 88 MB) or none (a random network, offline; not comparable with papers)")
     p.set_defaults(func=_run_evaluate)
+
+
+def _run_evaluate_inception(args) -> int:
+    from gan_keras import evaluation
+
+    result = evaluation.evaluate_run(args.run_folder, data_name=args.data, num_samples=args.num_samples,
+                                     seed=args.seed, features="inception", weights=args.weights or "imagenet")
+    print(f"FID (Inception-v3 pool features, {result['feature_size']}-d): {result['frechet_distance']:.2f}")
+    print(f"KID (Inception-v3 pool features, {result['feature_size']}-d): {result['kernel_distance']:.4f} "
+          f"± {result['kernel_distance_std']:.4f}")
+    print(f"({result['num_samples']} samples against {result['num_real']} test images of {result['data']}; "
+          f"Inception-v3 weights: {result['weights']})")
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {args.run_folder.rstrip('/')}/{evaluation.EVALUATION_FILES['inception']}")
+    return 0
 
 
 def _run_evaluate(args) -> int:
     from gan_keras import evaluation
 
+    if args.features == "inception":
+        return _run_evaluate_inception(args)
+    if args.weights is not None:
+        raise ValueError("--weights applies to --features inception (the classifier is the course's own)")
     result = evaluation.evaluate_run(args.run_folder, data_name=args.data, num_samples=args.num_samples,
                                      seed=args.seed)
     name = result.get("model") or "generator"
@@ -139,6 +167,28 @@ def _run_evaluate(args) -> int:
           f"{result['data']}; classifier test accuracy {result['classifier_test_accuracy']:.3f})")
     print(f"wrote {args.run_folder.rstrip('/')}/{evaluation.EVALUATION_FILE}")
     return 0
+
+
+def _add_doctor(sub) -> None:
+    p = sub.add_parser(
+        "doctor", help="say what this machine gives the course (versions, GPU, network, caches)",
+        description="Print the Python, TensorFlow and Keras versions, the Keras backend, the devices, "
+                    "online or offline (and why), the cache folders with the datasets and ImageNet "
+                    "weights found in them, and the fast-mode setting; one line of advice per "
+                    "problem. Always exits 0.",
+    )
+    p.add_argument("--short", action="store_true", help="the setup cell's summary only")
+    p.add_argument("--offline", action="store_true", help="do not probe the network")
+    p.set_defaults(func=_run_doctor)
+
+
+def _run_doctor(args) -> int:
+    from gan_keras import doctor
+
+    if args.short:
+        print(doctor.short_report())
+        return 0
+    return doctor.run()
 
 
 def _add_notebooks(sub) -> None:
@@ -305,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style(sub)
     _add_evaluate(sub)
     _add_notebooks(sub)
+    _add_doctor(sub)
     return parser
 
 

@@ -110,16 +110,68 @@ def load_digits_standin(split: str = "train", size: int = 28, test_fraction: flo
     return to_signed(images), digits.target[chosen].astype(np.int32)
 
 
+# Fast mode is small wherever it runs: online, MNIST would bring 60 000 training images into
+# a chapter that gets 1437 offline. A load without a limit keeps at most this many images in
+# fast mode (a fixed random subset); the digits stand-in (1437 train, 360 test) stays whole.
+FAST_MODE_LIMITS = {"train": 2048, "test": 1024}
+
+
+def fast_mode_limit(split: str = "train") -> int | None:
+    """Return the most images a load without a ``limit`` keeps: a bound in fast mode, ``None`` otherwise."""
+    _check_split(split)
+    return config.fast_or_full(FAST_MODE_LIMITS[split], None)
+
+
 def _check_split(split: str) -> None:
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
+# What keras.datasets fetches: the name said, its size, and its files under KERAS_HOME/datasets.
+DOWNLOADS = {
+    "mnist": ("MNIST", "about 11 MB", ("mnist.npz",)),
+    "fashion_mnist": ("Fashion-MNIST", "about 30 MB", tuple(
+        f"fashion-mnist/{f}" for f in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
+                                      "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"))),
+}
+
+
+def keras_home() -> Path:
+    """Return Keras' cache folder (``KERAS_HOME``, else ``~/.keras``): ``datasets/`` and ``models/``."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+
+
+def announce_download(what: str, size: str, folder) -> None:
+    """Say in one line what is downloaded, how large it is and where it is cached.
+
+    On stdout, beside Keras' own "Downloading data from ..." line: it is news, not a warning
+    (the warnings, such as a fallback to a stand-in, go to stderr).
+    """
+    print(f"gan_keras: downloading {what} ({size}) into {folder} (once; later runs read it from there).",
+          flush=True)
 
 
 def _download(name: str):
     import keras
 
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]
-    return loader.load_data()
+    what, size, files = DOWNLOADS[name]
+    paths = [keras_home() / "datasets" / f for f in files]
+    if not all(p.exists() for p in paths):
+        announce_download(what, size, paths[0].parent)
+    try:
+        return loader.load_data()
+    except Exception as exc:
+        damaged = [p for p in paths if p.exists()]
+        if not damaged or "URL fetch failure" in str(exc):
+            raise  # nothing cached to blame: a network failure, reported by the caller
+        # A cut-short or corrupt cached file: remove it and fetch it once more.
+        _say(f"gan_keras: the cached {what} in {paths[0].parent} is damaged ({type(exc).__name__}: "
+             f"{str(exc)[:80]}); fetching it again.")
+        for p in damaged:
+            p.unlink()
+        announce_download(what, size, paths[0].parent)
+        return loader.load_data()
 
 
 def load_images(
@@ -133,7 +185,8 @@ def load_images(
 
     ``name`` is ``"mnist"``, ``"fashion_mnist"``, ``"digits"`` (the offline stand-in) or
     a folder of image files. ``limit`` keeps a random subset of that many images (fixed
-    ``seed``). Offline, MNIST falls back to the digits stand-in with a one-line warning.
+    ``seed``); without one, fast mode keeps at most :data:`FAST_MODE_LIMITS` images (2048
+    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the digits stand-in with a one-line warning.
     Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
     if not isinstance(name, (str, os.PathLike)):
@@ -176,15 +229,20 @@ def load_images(
             if name_str == "fashion_mnist":
                 raise DataUnavailableError(
                     f"Fashion-MNIST is not available: {reason}. Connect to the internet once "
-                    "(keras caches it in ~/.keras/datasets) or use --data digits."
+                    f"(keras caches it in {keras_home() / 'datasets'}) and run again to retry, or use --data digits."
                 )
+            retry = "" if offline else " To retry, check the connection and run again."
             _say(
                 f"gan_keras: using the offline stand-in for {pretty} (scikit-learn's handwritten "
-                f"digits at 28x28) because {reason}."
+                f"digits at 28x28) because {reason}.{retry}"
             )
             images, labels = load_digits_standin(split)
             data = ImageData(images, labels, "digits", "scikit-learn handwritten digits (offline stand-in)")
 
+    if limit is None and fast_mode_limit(split) is not None and len(data) > fast_mode_limit(split):
+        limit = fast_mode_limit(split)
+        _say(f"gan_keras: fast mode keeps {limit} of the {len(data)} {data.name} {split} images "
+             f"({config.FAST_ENV}=0 for all of them).")
     if limit is not None and limit < len(data):
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(len(data), size=limit, replace=False))

@@ -238,7 +238,7 @@ def load_application(name: str, weights="imagenet", seed: int = 0, fallback: boo
     build = builders[name]
     if weights == "imagenet":
         keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-        cached = (keras_home / "models" / WEIGHT_FILES[name]).exists()
+        cached = _weights_cached(name, keras_home / "models" / WEIGHT_FILES[name])
         problem = None
         if config.offline_mode() and not cached:
             problem = (f"offline mode (GAN_KERAS_OFFLINE=1) and the ImageNet weights of {name} "
@@ -264,6 +264,26 @@ def load_application(name: str, weights="imagenet", seed: int = 0, fallback: boo
     model = build(include_top=False, weights=None)
     model.load_weights(str(path))
     return model, str(path)
+
+
+# Sizes of the files keras.applications downloads (include_top=False); Keras checks their hashes.
+WEIGHT_SIZES = {"vgg19": 80_134_624, "inception_v3": 87_910_968}
+
+
+def _weights_cached(name: str, path: Path) -> bool:
+    """Return True if intact weights are cached; say what is downloaded, or that a cached file is damaged."""
+    from gan_keras import data
+
+    size_text = f"about {WEIGHT_SIZES[name] / 1e6:.0f} MB"
+    if path.exists() and path.stat().st_size == WEIGHT_SIZES[name]:
+        return True
+    if path.exists():  # cut short or corrupt: Keras' hash check fetches it again online
+        _say(f"the cached ImageNet weights of {name} in {path} are damaged ({path.stat().st_size:,} bytes, "
+             f"expected {WEIGHT_SIZES[name]:,}): "
+             + ("ignoring them (offline mode)" if config.offline_mode() else "fetching them again"))
+    if not config.offline_mode():
+        data.announce_download(f"the ImageNet weights of {name}", size_text, path.parent)
+    return False
 
 
 def _reinitialise(model, seed: int) -> None:

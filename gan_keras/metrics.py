@@ -24,19 +24,56 @@ def _features(x, name: str) -> np.ndarray:
     return x
 
 
-def frechet_distance(features_a, features_b, eps: float = 1e-6) -> float:
-    """Return the Frechet distance between Gaussians fitted to two feature sets.
+def trace_sqrt_product(features_a, features_b) -> float:
+    """Return ``Tr((S_a S_b)^(1/2))`` for the sample covariances of two feature sets, exactly.
 
-    As the standard FID implementations do: the matrix square root is taken with
-    ``scipy.linalg.sqrtm``; if it is not finite (near-singular covariances), ``eps`` is
-    added to both diagonals; a tiny imaginary part from rounding is dropped.
-    Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    With the centred data scaled by ``1/sqrt(n-1)`` as ``X_a``, ``X_b`` (so ``S = X^T X``),
+    the non-zero eigenvalues of ``S_a S_b`` are those of ``K K^T`` with ``K = X_a X_b^T``:
+    the trace is the sum of the singular values of ``K`` (``n_a x n_b``). When there are
+    more samples than features, the same trace is the sum of ``sqrt`` of the eigenvalues of
+    the symmetric ``S_a^(1/2) S_b S_a^(1/2)`` (``d x d``). Either way no ``sqrtm`` of a
+    singular product is needed: 2048-d Inception features of a few hundred samples take
+    milliseconds instead of minutes.
     """
     a = _features(features_a, "features_a")
     b = _features(features_b, "features_b")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
+    xa = (a - a.mean(axis=0)) / np.sqrt(len(a) - 1)
+    xb = (b - b.mean(axis=0)) / np.sqrt(len(b) - 1)
+    if min(len(a), len(b)) <= a.shape[1]:
+        return float(np.sum(np.linalg.svd(xa @ xb.T, compute_uv=False)))
+    values, vectors = np.linalg.eigh(xa.T @ xa)
+    root_a = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    middle = root_a @ (xb.T @ xb) @ root_a
+    return float(np.sum(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2.0), 0.0, None))))
+
+
+FRECHET_METHODS = ("sqrtm", "exact")
+
+
+def frechet_distance(features_a, features_b, eps: float = 1e-6, method: str = "sqrtm") -> float:
+    """Return the Frechet distance between Gaussians fitted to two feature sets.
+
+    ``method="sqrtm"`` (the default), as the standard FID implementations do: the matrix
+    square root is taken with ``scipy.linalg.sqrtm``; if it is not finite (near-singular
+    covariances), ``eps`` is added to both diagonals; a tiny imaginary part from rounding
+    is dropped. ``method="exact"`` takes the trace term from :func:`trace_sqrt_product`
+    (no ``eps``, fast in 2048 dimensions; what ``evaluate --features inception`` uses).
+    Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+    if method not in FRECHET_METHODS:
+        raise ValueError(f"method must be one of {FRECHET_METHODS}, got {method!r}")
+    a = _features(features_a, "features_a")
+    b = _features(features_b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    if method == "exact":
+        diff = mu_a - mu_b
+        trace_a = float(np.sum(np.var(a, axis=0, ddof=1)))
+        trace_b = float(np.sum(np.var(b, axis=0, ddof=1)))
+        return float(max(diff @ diff + trace_a + trace_b - 2.0 * trace_sqrt_product(a, b), 0.0))
     cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     with warnings.catch_warnings():  # dead ReLU features make singular covariances; handled below
         warnings.simplefilter("ignore", linalg.LinAlgWarning)

@@ -151,6 +151,9 @@ def setup(verbose: bool = True, quiet: bool = True) -> bool:
             print(f"Warning: {warning}")
         print(gpu_message(gpus, fast))
         print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
+        from gan_keras import doctor
+
+        print(doctor.short_report())
     return fast
 
 

@@ -246,12 +246,14 @@ def load_facades(split: str = "train", image_size: int = 256, limit: int | None 
             f"({config.OFFLINE_ENV}=1). Connect once (keras caches it in ~/.keras/datasets) or "
             "train on pairs made from the digits: --data digits."
         )
+    if not any((gk_data.keras_home() / "datasets").glob("facades*")):
+        gk_data.announce_download("the CMP Facades pairs", "about 30 MB", gk_data.keras_home() / "datasets")
     try:
         archive = keras.utils.get_file("facades.tar.gz", origin=FACADES_URL, extract=True)
     except Exception as exc:
         raise gk_data.DataUnavailableError(
             f"the facades download failed ({type(exc).__name__}: {str(exc)[:120]}); "
-            "use --data digits for pairs made offline"
+            "run again once online to retry, or use --data digits for pairs made offline"
         ) from exc
     roots = [Path(archive)] + list(Path(os.path.dirname(archive)).glob("facades*"))
     folders = [p for r in roots for p in Path(r).rglob(split) if p.is_dir()]

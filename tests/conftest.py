@@ -1,17 +1,68 @@
-"""Test settings: fast mode, offline, quiet TensorFlow, and a private cache; nothing touches the network."""
+"""Test settings: fast mode, offline, quiet TensorFlow, private caches; nothing touches the network.
+
+Isolation from the user's machine, for this process and every process the tests start
+(subprocesses and notebook kernels inherit the environment set here):
+
+- ``KERAS_HOME`` (Keras' ``keras.json``, ``models/`` with the ImageNet weights, ``datasets/``
+  with MNIST) and ``GAN_KERAS_CACHE`` (the trained digit classifiers) point into one fresh
+  temporary folder, removed at the end of the session: weights or datasets the user
+  downloaded (or half-downloaded) never change what a test sees.
+- The network guard (``tests/_guard/network_guard.py``) refuses connections beyond this
+  machine in this process, and ``tests/_guard/sitecustomize.py`` (first on ``PYTHONPATH``)
+  installs it in every Python subprocess and notebook kernel. Every refused attempt is
+  written to a log; the session fails at its end if the log is not empty.
+
+``GAN_KERAS_TEST_USER_KERAS_HOME`` keeps the user's real Keras folder, for the one test that
+shows its contents do not matter (``tests/test_isolation.py``).
+"""
 
 import os
+import shutil
+import sys
 import tempfile
+from pathlib import Path
 
-# Set before anything imports TensorFlow or gan_keras; notebook kernels inherit these.
+_GUARD_DIR = str(Path(__file__).resolve().parent / "_guard")
+_SESSION_DIR = tempfile.mkdtemp(prefix="gan_keras_tests_")
+
+# Set before anything imports TensorFlow or gan_keras; subprocesses and notebook kernels inherit these.
 os.environ["GAN_KERAS_FAST"] = "1"
 os.environ["GAN_KERAS_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("GAN_KERAS_CACHE", tempfile.mkdtemp(prefix="gan_keras_cache_"))
+os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"] = os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
+os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
+os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("KERAS_BACKEND", None)
+os.environ["GAN_KERAS_NETWORK_GUARD"] = "1"
+os.environ["GAN_KERAS_GUARD_LOG"] = os.path.join(_SESSION_DIR, "network_attempts.log")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_GUARD_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _GUARD_DIR]
+)
+
+sys.path.insert(0, _GUARD_DIR)
+import network_guard  # noqa: E402
+
+sys.path.remove(_GUARD_DIR)
+network_guard.install()  # in this process, session-scoped fixtures included
 
 import pytest  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the session if any process tried to reach the network; remove the private caches."""
+    log = Path(os.environ["GAN_KERAS_GUARD_LOG"])
+    attempts = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+    if attempts:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"network guard: {len(attempts)} connection(s) beyond this machine were refused:"]
+        lines += [f"  {a}" for a in attempts[:20]]
+        if reporter is not None:
+            reporter.write_line("\n".join(lines), red=True)
+        else:
+            print("\n".join(lines), file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -19,15 +70,8 @@ def no_network(monkeypatch):
     """Fail any test that opens a connection beyond this machine (notebook kernels use localhost)."""
     import socket
 
-    real_connect = socket.socket.connect
-
-    def connect(self, address):
-        host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
-            raise AssertionError(f"a test tried to reach {address}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    real_connect = getattr(socket.socket.connect, "__wrapped__", socket.socket.connect)
+    monkeypatch.setattr(socket.socket, "connect", network_guard.guarded(real_connect, error=AssertionError))
 
 
 @pytest.fixture

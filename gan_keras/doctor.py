@@ -1,0 +1,307 @@
+"""What this machine gives the course: ``python -m gan_keras doctor``.
+
+One place that says what a student has: Python, TensorFlow and Keras versions, the Keras
+backend, the devices (GPU name and memory, or none), online or offline and why, the cache
+folders and which datasets and ImageNet weights are in them (checked against their known
+hashes), and the fast-mode setting. Each problem found gets one line of advice. It never
+fails: the exit code is 0 whatever it finds. The notebooks' setup cell prints its short form
+(:func:`short_report`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gan_keras import config
+
+# Where the downloads come from: the host the online probe tries.
+PROBE_HOST = ("storage.googleapis.com", 443)
+PROBE_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """A file the course downloads once: what it is, where Keras keeps it, how large, its hash."""
+
+    what: str
+    relative: str  # under KERAS_HOME
+    size_bytes: int
+    file_hash: str | None  # md5 (32 hex digits) or sha256 (64), as keras.utils.get_file checks
+    needed_by: str
+    exact_size: bool = True  # False: the size is approximate, only presence is checked
+
+
+# Sizes and hashes as Keras 3 publishes them (keras/src/datasets, keras/src/applications).
+CACHED_FILES = (
+    CachedFile("MNIST", "datasets/mnist.npz", 11_490_434,
+               "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1", "chapters 01, 03, 04, 07, 08"),
+    CachedFile("Fashion-MNIST (train images)", "datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+               26_421_880, None, "--data fashion_mnist"),
+    CachedFile("Fashion-MNIST (train labels)", "datasets/fashion-mnist/train-labels-idx1-ubyte.gz",
+               29_515, None, "--data fashion_mnist"),
+    CachedFile("Fashion-MNIST (test images)", "datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+               4_422_102, None, "--data fashion_mnist"),
+    CachedFile("Fashion-MNIST (test labels)", "datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz",
+               5_148, None, "--data fashion_mnist"),
+    CachedFile("ImageNet weights of InceptionV3", "models/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+               87_910_968, "bcbd6486424b2319ff4ef7d526e38f63", "chapter 05 (DeepDream), evaluate --features inception"),
+    CachedFile("ImageNet weights of VGG19", "models/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+               80_134_624, "253f8cb515780f3b799900260a226db6", "chapter 06 (style transfer)"),
+    CachedFile("CMP Facades", "datasets/facades.tar.gz", 30_000_000, None, "chapter 10 with --data facades",
+               exact_size=False),
+)
+
+
+@dataclass
+class Line:
+    """One finding: a label, what was found, and advice when it is a problem."""
+
+    label: str
+    text: str
+    advice: str | None = None
+
+
+@dataclass
+class Report:
+    lines: list = field(default_factory=list)
+
+    def add(self, label: str, text: str, advice: str | None = None) -> None:
+        self.lines.append(Line(label, text, advice))
+
+    @property
+    def advice(self) -> list:
+        return [line.advice for line in self.lines if line.advice]
+
+    def format(self) -> str:
+        width = max(len(line.label) for line in self.lines) + 1
+        out = [f"{(line.label + ':').ljust(width + 1)}{line.text}" for line in self.lines]
+        problems = self.advice
+        out.append("")
+        if problems:
+            out.append(f"{len(problems)} thing(s) to look at:")
+            out += [f"- {a}" for a in problems]
+        else:
+            out.append("No problems found.")
+        return "\n".join(out)
+
+
+def keras_home() -> Path:
+    """Return Keras' folder (``KERAS_HOME`` or ``~/.keras``): ``models/`` and ``datasets/`` live there."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+
+
+def file_digest(path, algorithm: str) -> str:
+    """Return the hex digest of a file, read in chunks."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_cached_file(entry: CachedFile, home: Path | None = None) -> str:
+    """Return ``"missing"``, ``"ok"`` or ``"corrupt (...)"`` for one cached download."""
+    path = (home or keras_home()) / entry.relative
+    if not path.exists():
+        return "missing"
+    size = path.stat().st_size
+    if entry.file_hash is not None:
+        algorithm = "sha256" if len(entry.file_hash) == 64 else "md5"
+        if file_digest(path, algorithm) != entry.file_hash:
+            return f"corrupt ({size:,} bytes, {algorithm} does not match)"
+    elif entry.exact_size and size != entry.size_bytes:
+        return f"corrupt ({size:,} bytes, expected {entry.size_bytes:,})"
+    return "ok"
+
+
+def network_status(timeout: float = PROBE_TIMEOUT_S) -> tuple[bool, str]:
+    """Return ``(online, why)``: offline mode, or whether the download host can be reached now.
+
+    With ``GAN_KERAS_OFFLINE=1`` nothing is tried. Otherwise one TCP connection to the
+    download host is attempted (DNS included) in a background thread, given ``timeout``
+    seconds in all.
+    """
+    if config.offline_mode():
+        return False, f"offline mode is on ({config.OFFLINE_ENV}=1): downloads are not tried"
+    host, port = PROBE_HOST
+    outcome = {}
+
+    def probe():
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                outcome["ok"] = True
+        except socket.gaierror as exc:
+            outcome["why"] = f"cannot resolve {host} (no DNS: {exc.strerror or exc})"
+        except OSError as exc:
+            outcome["why"] = f"cannot connect to {host}:{port} ({type(exc).__name__}: {exc})"
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    if outcome.get("ok"):
+        return True, f"reached {host}, where MNIST and the ImageNet weights come from"
+    why = outcome.get("why", f"no answer from {host} within {timeout:g} s")
+    proxies = [k for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy") if os.environ.get(k)]
+    if proxies:
+        why += f"; a proxy is set ({proxies[0]}), which this check does not use"
+    return False, why
+
+
+def _gpu_memory() -> list:
+    """Return ``[(name, total memory text)]`` from nvidia-smi, or ``[]`` when it is not there."""
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return []
+    try:
+        out = subprocess.run([smi, "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    rows = []
+    for line in out.stdout.strip().splitlines():
+        name, _, memory = line.partition(",")
+        rows.append((name.strip(), memory.strip()))
+    return rows
+
+
+def _devices(report: Report, tf) -> None:
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        report.add("devices", "no GPU: expect CPU times (the README's 'Laptop CPU' column)",
+                   "no GPU: in Colab choose Runtime > Change runtime type > T4 GPU; on a laptop, "
+                   "try the notebooks with GAN_KERAS_FAST=1 first")
+        return
+    memory = _gpu_memory()
+    texts = []
+    for i, gpu in enumerate(gpus):
+        try:
+            name = tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+        except Exception:  # details are best effort
+            name = gpu.name
+        total = memory[i][1] if i < len(memory) else "memory unknown (no nvidia-smi)"
+        texts.append(f"{name}, {total}")
+    report.add("devices", f"{len(gpus)} GPU(s): " + "; ".join(texts))
+
+
+def collect(probe_network: bool = True) -> Report:
+    """Look at this machine and return the findings (never raises)."""
+    from gan_keras import __version__
+
+    report = Report()
+    report.add("Python", f"{platform.python_version()} ({sys.executable})")
+    report.add("gan_keras", f"{__version__} ({Path(__file__).resolve().parent})")
+    try:
+        config.check_backend_setting()
+        backend_problem = None
+    except RuntimeError as exc:
+        backend_problem = str(exc)
+    try:
+        import tensorflow as tf
+    except Exception as exc:
+        report.add("TensorFlow", f"cannot be imported ({type(exc).__name__}: {exc})",
+                   "install the course's requirements: pip install -r requirements.txt, then restart")
+        tf = None
+    keras = None
+    if backend_problem is None:
+        try:
+            import keras
+        except Exception as exc:
+            report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
+                       "install the course's requirements: pip install -r requirements.txt, then restart")
+    if tf is not None:
+        from gan_keras import notebook
+
+        warnings = []
+        if keras is not None:
+            try:
+                warnings = notebook.check_versions(tf.__version__, keras.__version__)
+            except RuntimeError as exc:
+                warnings = [str(exc)]
+        report.add("TensorFlow", tf.__version__, warnings[0] if warnings else None)
+    if keras is not None:
+        report.add("Keras", keras.__version__)
+        backend = keras.backend.backend()
+        report.add("backend", backend, None if backend == "tensorflow" else
+                   "gan_keras needs the TensorFlow backend: unset KERAS_BACKEND or set "
+                   "\"backend\": \"tensorflow\" in keras.json, then restart")
+    elif backend_problem:
+        report.add("backend", "not TensorFlow", backend_problem)
+    if tf is not None:
+        try:
+            _devices(report, tf)
+        except Exception as exc:
+            report.add("devices", f"could not list them ({type(exc).__name__}: {exc})")
+
+    if probe_network:
+        online, why = network_status()
+    else:
+        online, why = (not config.offline_mode()), "not checked"
+    report.add("network", f"{'online' if online else 'offline'}: {why}")
+
+    home = keras_home()
+    writable = os.access(home if home.exists() else home.parent, os.W_OK)
+    report.add("Keras cache", f"{home}{'' if writable else ' (not writable: Keras falls back to /tmp/.keras)'}")
+    missing_needed = []
+    for entry in CACHED_FILES:
+        state = check_cached_file(entry, home)
+        advice = None
+        if state.startswith("corrupt"):
+            advice = (f"{entry.what} in {home / entry.relative} is damaged: delete that file; "
+                      f"{'it is fetched again on next use' if online else 'it is fetched again online'}")
+        elif state == "missing" and not online and entry.what in ("MNIST", "ImageNet weights of InceptionV3",
+                                                                  "ImageNet weights of VGG19"):
+            missing_needed.append(entry.what)
+        size = ("about " if not entry.exact_size else "") + (f"{entry.size_bytes / 1e6:.0f} MB" if entry.size_bytes >= 1e6 else f"{entry.size_bytes / 1e3:.0f} kB")
+        report.add(f"  {entry.what}", f"{state} ({size}; {entry.needed_by})", advice)
+    if missing_needed:
+        report.lines.append(Line(
+            "  offline", "stand-ins are used", f"offline without {', '.join(missing_needed)}: the chapters use "
+            "the digits stand-in and random networks; to get the real ones, run once with internet "
+            f"(and {config.OFFLINE_ENV} unset)"))
+    cache = config.cache_dir()
+    classifiers = sorted(p.stem for p in cache.glob("classifier-*.keras"))
+    report.add("gan_keras cache", f"{cache} ({len(classifiers)} trained digit classifier(s)"
+               f"{': ' + ', '.join(classifiers) if classifiers else '; trained on first use'})")
+    fast = config.fast_mode()
+    report.add("fast mode", "ON (tiny data and few steps in every chapter)" if fast else
+               f"off (the full course settings; {config.FAST_ENV}=1 for seconds per cell)")
+    return report
+
+
+def short_report(probe_network: bool = True) -> str:
+    """Return the setup cell's summary: online or offline, what is cached where, and the advice lines."""
+    online, why = network_status() if probe_network else (not config.offline_mode(), "not checked")
+    home = keras_home()
+    cached, problems = [], []
+    for entry in CACHED_FILES:
+        if entry.what.startswith("Fashion-MNIST (") and "train images" not in entry.what:
+            continue
+        state = check_cached_file(entry, home)
+        name = entry.what.replace(" (train images)", "").replace("ImageNet weights of ", "")
+        if state == "ok":
+            cached.append(name)
+        elif state.startswith("corrupt"):
+            problems.append(f"{entry.what} in {home / entry.relative} is damaged: delete that file")
+    lines = [f"{'Online' if online else 'Offline'}: {why}.",
+             f"Cached in {home}: {', '.join(cached) if cached else 'nothing yet'}."]
+    if not online and "MNIST" not in cached:
+        problems.append("offline without MNIST: the digits stand-in is used instead")
+    lines += [f"Advice: {p}" for p in problems]
+    lines.append("(python -m gan_keras doctor tells more)")
+    return "\n".join(lines)
+
+
+def run(probe_network: bool = True, out=None) -> int:
+    """Print the full report; return 0 whatever it finds."""
+    out = out or sys.stdout
+    print(collect(probe_network=probe_network).format(), file=out)
+    return 0
