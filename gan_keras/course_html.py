@@ -46,12 +46,24 @@ def chapter_order(paths) -> list[Path]:
             raise ValueError(f"expected chapter notebooks (.ipynb files), got {p}")
         if not p.is_file():
             raise FileNotFoundError(f"no such notebook: {p}")
+        _check_readable(p)
 
     def key(p: Path):
         m = re.match(r"(\d+)_", p.name)
         return (int(m.group(1)) if m else 10**6, p.name)
 
     return sorted(paths, key=key)
+
+
+def _check_readable(path: Path) -> None:
+    """Raise a one-line ValueError when a file is not a readable notebook (before any kernel starts)."""
+    import nbformat
+
+    try:
+        nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several kinds (JSON, validation, Unicode)
+        raise ValueError(f"{path} is not a readable notebook ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'empty'})") from None
 
 
 def title_of(nb) -> str:

@@ -41,11 +41,14 @@ def test_kernel_env_sets_fast_and_offline_and_removes_none(monkeypatch):
     (["notebooks", "student", "--fast"], "options of `notebooks html`"),
     (["notebooks", "html", "{missing}"], "no such notebook"),
     (["notebooks", "html", "{file}"], "expected chapter notebooks"),
+    (["notebooks", "html", "{corrupt}"], "is not a readable notebook"),
 ])
 def test_bad_input_is_one_line_before_any_kernel_starts(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a_file.txt").write_text("x")
-    argv = [a.format(file=str(tmp_path / "a_file.txt"), missing=str(tmp_path / "no.ipynb")) for a in argv]
+    (tmp_path / "corrupt.ipynb").write_text('{"cells": [')
+    argv = [a.format(file=str(tmp_path / "a_file.txt"), missing=str(tmp_path / "no.ipynb"),
+                     corrupt=str(tmp_path / "corrupt.ipynb")) for a in argv]
     assert cli.main(argv) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
