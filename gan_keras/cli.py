@@ -10,9 +10,14 @@ import argparse
 import os
 import sys
 
+from gan_keras import validate
 from gan_keras.config import UnavailableError
 
-USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError)
+from gan_keras.io import MachineError
+
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+               FileExistsError, PermissionError)
+MACHINE_ERRORS = (MachineError,)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,24 +27,56 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _argument_type(convert, check, what: str, name: str):
+    """Return an argparse ``type``: ``convert`` the text (else "expected WHAT"), then ``check``
+    it with a helper of :mod:`gan_keras.validate` (its message, said of the option)."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        try:
+            result = check(value, "VALUE")
+        except (TypeError, ValueError, OSError) as exc:
+            message = str(exc).replace("VALUE must be", "expected", 1).replace("VALUE ", "", 1)
+            raise argparse.ArgumentTypeError(message) from None
+        return value if result is None else result
+
+    parse.__name__ = name
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+def _text(text: str) -> str:
+    return text
+
+
+positive_int = _argument_type(int, validate.positive_int, "a positive integer", "positive_int")
+non_negative_int = _argument_type(int, validate.non_negative_int, "an integer >= 0", "non_negative_int")
+positive_float = _argument_type(float, validate.positive_number, "a positive number", "positive_float")
+non_negative_float = _argument_type(float, validate.non_negative_number, "a number >= 0", "non_negative_float")
+output_folder = _argument_type(_text, lambda v, n: str(validate.output_folder(v, n)) and v, "a folder",
+                               "output_folder")
+output_png = _argument_type(_text, lambda v, n: str(validate.output_file(v, n, suffixes=(".png",))) and v,
+                            "a .png file name", "output_png")
+
+
+def at_least(minimum: int, why: str):
+    """An integer option with a lower bound a model needs (``why`` says which)."""
+    def check(value, name):
+        validate.integer(value, name)
+        if value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum} ({why}), got {value}")
+    return _argument_type(int, check, f"an integer >= {minimum}", f"int_at_least_{minimum}")
+
+
+def above(minimum: float, why: str):
+    """A finite number strictly above ``minimum`` (``why`` says why)."""
+    def check(value, name):
+        validate.number(value, name)
+        if not value > minimum:
+            raise ValueError(f"{name} must be a number > {minimum:g} ({why}), got {value:g}")
+    return _argument_type(float, check, f"a number > {minimum:g}", f"float_above_{minimum:g}")
 
 
 def _add_train(sub) -> None:
@@ -52,7 +89,7 @@ def _add_train(sub) -> None:
                     "and the generator as a .keras file into the run folder.",
     )
     p.add_argument("model", choices=names, metavar="MODEL", help=f"one of: {', '.join(names)}")
-    p.add_argument("--data", default="mnist",
+    p.add_argument("--data", default=None,
                    help="mnist, fashion_mnist, digits (offline stand-in) or a folder of images "
                         "(default: mnist, falling back to digits offline)")
     p.add_argument("--epochs", type=positive_int, help="number of epochs (default: the model's)")
@@ -60,8 +97,9 @@ def _add_train(sub) -> None:
     p.add_argument("--latent-dim", type=positive_int, help="size of the noise vector z")
     p.add_argument("--limit", type=positive_int, help="train on at most this many images")
     p.add_argument("--loss", help="GAN loss: non_saturating, minimax, least_squares, wasserstein, hinge")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
-    p.add_argument("--out", help="output folder (default: runs/MODEL-TIME)")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="random seed (default: 0)")
+    p.add_argument("--out", type=output_folder, help="output folder (default: runs/MODEL-TIME); one that "
+                   "holds a run is refused without --resume or --overwrite")
     p.add_argument("--fast", action="store_true", help="fast mode: small data and few epochs")
     p.add_argument("--offline", action="store_true", help="never try to download data")
     p.add_argument("--mixed-precision", action="store_true",
@@ -74,22 +112,36 @@ def _add_train(sub) -> None:
                         "--batch-size is then the global batch, split across them")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (optimizers, epoch, "
-                        "seeds and sample vectors restored)")
+                        "seeds and sample vectors restored); the settings not given are the "
+                        "checkpoint's, and only --epochs and --jit may differ from them")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run in --out: its files are removed before this run starts")
     p.set_defaults(func=_run_train)
 
 
 def _run_train(args) -> int:
     from gan_keras import recipes
 
+    if args.resume and not args.out:
+        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
+    if not args.out:  # named here, so that an interruption can say how to resume
+        from gan_keras.recipes import common
+
+        args.out = str(common.default_out(args.model))
+    if args.resume and args.overwrite:
+        raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
+    # Not given (None): the recipe's default, or with --resume the checkpoint's setting.
     config = recipes.TrainConfig(
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
         mixed_precision=args.mixed_precision, jit=True if args.jit else None, resume=args.resume,
-        strategy=args.strategy,
+        overwrite=args.overwrite, strategy=args.strategy,
     )
-    if args.resume and not args.out:
-        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
-    result = recipes.train(config)
+    try:
+        result = recipes.train(config)
+    except recipes.RunFinished as done:
+        print(f"python -m gan_keras: {done}", file=sys.stderr)
+        return 0
     print(f"wrote {len(result.files)} files to {result.out_dir}/")
     for path in result.files:
         if str(path).endswith((".gif", ".keras", "grid.png", "history.png")):
@@ -269,6 +321,30 @@ def _run_style(args) -> int:
     return 0
 
 
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
+def _interrupted_note(args) -> str:
+    """What an interrupted command leaves, and for ``train`` the command that resumes it."""
+    out = getattr(args, "out", None)
+    if getattr(args, "command", None) == "train" and out:
+        from gan_keras.recipes import common
+
+        info = None
+        try:
+            info = common.read_run_info(out)
+        except ValueError:
+            pass
+        done = common.checkpoint_epoch(out)
+        kept = f"the checkpoint holds epoch {done}" if done is not None else "no epoch was complete yet"
+        command = (info or {}).get("resume_command")
+        if command:
+            return f"{kept}; resume with: {command}"
+        return f"{kept}; files written so far are complete"
+    return "files written so far are complete"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every command."""
     parser = _Parser(
@@ -296,7 +372,10 @@ def main(argv=None) -> int:
     if "--offline" in argv:
         os.environ["GAN_KERAS_OFFLINE"] = "1"
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (one line already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -308,6 +387,9 @@ def main(argv=None) -> int:
     except UnavailableError as exc:  # data or weights that cannot be had here
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1
+    except MACHINE_ERRORS as exc:  # a full disk, a read-only folder: the machine, not the user
+        print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; files written so far are complete", file=sys.stderr)
+        print(f"{parser.prog}: interrupted; {_interrupted_note(args)}", file=sys.stderr)
         return 130

@@ -15,6 +15,11 @@ from pathlib import Path
 import numpy as np
 
 
+class MachineError(Exception):
+    """A write failed for a reason of the machine (full disk, read-only folder), not of the
+    user's input: the message is one line saying what failed and how to go on."""
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
