@@ -258,12 +258,38 @@ def load_application(name: str, weights="imagenet", seed: int = 0, fallback: boo
         model = build(include_top=False, weights=None)
         _reinitialise(model, seed)
         return model, "random"
+    path = check_weights_file(weights)
+    model = build(include_top=False, weights=None)
+    try:
+        model.load_weights(str(path))
+    except Exception as exc:  # h5py's OSError, Keras' ValueError: a damaged or foreign file
+        raise ValueError(f"cannot load the weights file {str(path)!r} into {name} (damaged, or the weights "
+                         f"of another network): {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from exc
+    return model, str(path)
+
+
+def check_weights_file(weights) -> Path:
+    """Return the path of a weights file: an existing file in the HDF5 format that Keras writes
+    (``.h5``, ``.weights.h5``); ``FileNotFoundError`` or ``ValueError`` saying what is wrong."""
     path = Path(weights).expanduser()
+    if path.is_dir():
+        raise ValueError(f"weights {str(weights)!r} is a folder, expected a weights file (.h5)")
     if not path.exists():
         raise FileNotFoundError(f"no weights file at {str(weights)!r}")
-    model = build(include_top=False, weights=None)
-    model.load_weights(str(path))
-    return model, str(path)
+    with open(path, "rb") as f:
+        signature = f.read(8)
+    if signature != b"\x89HDF\r\n\x1a\n":
+        raise ValueError(f"weights file {str(weights)!r} is not an HDF5 weights file (.h5): damaged or "
+                         "something else")
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except Exception as exc:  # h5py raises OSError for a damaged file
+        raise ValueError(f"weights file {str(weights)!r} is a damaged HDF5 file: "
+                         f"{' '.join(str(exc).split())[:200]}") from None
+    return path
 
 
 def _reinitialise(model, seed: int) -> None:
