@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from gan_keras import validate
 from gan_keras.config import UnavailableError
-
 from gan_keras.io import MachineError
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
@@ -117,15 +117,12 @@ def _picture(value, name):
 
     if value in images.SAMPLES or images._is_url(value):
         return value
-    path = validate.input_file(value, "picture")
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            img.verify()
-    except Exception as exc:  # PIL raises many types for a damaged file
-        raise ValueError(f"cannot read the picture {value!r} ({type(exc).__name__}); expected a PNG or JPEG "
-                         f"file or one of {', '.join(images.SAMPLES)}") from None
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no image at {value!r} (looked in {path.resolve().parent}); pass an existing "
+                                f"file, an http(s) URL or a sample name: {', '.join(images.SAMPLES)}")
+    path = validate.input_file(path, "picture")
+    images._decode(path.read_bytes(), repr(value))  # "... is not an image that Pillow can read"
     return value
 
 
@@ -147,6 +144,8 @@ def _run_folder(value, name):
 def _notebook(value, name):
     from gan_keras import io
 
+    if not Path(value).exists():
+        raise FileNotFoundError(f"no notebook at {value!r}")
     io.read_json(validate.input_file(value, "notebook", suffixes=(".ipynb",)))
     return value
 
