@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gan_keras import io, plots
+from gan_keras import io, plots, validate
 
 
 def fixed_latent_vectors(num: int, latent_dim: int, seed: int = 1234) -> np.ndarray:
@@ -28,8 +28,7 @@ class SampleGrid(keras.callbacks.Callback):
                  show: bool = False, nrows: int | None = None, gif_name: str = "progress.gif",
                  seed: int = 1234):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+        validate.positive_int(every, "every")
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.inputs = inputs
         self.num_images = num_images
@@ -243,8 +242,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, directory, callbacks=(), every: int = 1, keep: int = 1):
         super().__init__()
-        if every < 1 or keep < 1:
-            raise ValueError(f"every and keep must be >= 1, got every={every}, keep={keep}")
+        validate.positive_int(every, "every")
+        validate.positive_int(keep, "keep")
         self.directory = Path(directory)
         self.callbacks = [cb for cb in callbacks if cb is not self]
         for cb in self.callbacks:  # history files follow the checkpoint, never run ahead of it

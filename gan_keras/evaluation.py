@@ -19,7 +19,6 @@ written as ``evaluation.json`` in the run folder.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np

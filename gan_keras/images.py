@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config
+from gan_keras import config, validate
 
 # Drawn images need no package at all; the photographs ship with matplotlib and scikit-learn.
 SAMPLES = ("grace_hopper", "china", "flower", "waves", "mosaic")
@@ -149,8 +149,7 @@ def resize(image, height: int, width: int) -> np.ndarray:
 
 def fit_size(image, max_size: int) -> np.ndarray:
     """Shrink an image so its longer side is ``max_size`` pixels (never enlarge it)."""
-    if not isinstance(max_size, (int, np.integer)) or max_size < 8:
-        raise ValueError(f"max_size must be an integer >= 8, got {max_size!r}")
+    validate.integer(max_size, "max_size", minimum=8)
     image = check_image(image)
     h, w = image.shape[:2]
     scale = max_size / max(h, w)
