@@ -323,7 +323,5 @@ def parse_layer_weights(layers, what: str = "layers") -> dict:
                         f"like 'name=1,name=2', got {layers!r}")
     out = {}
     for name, weight in layers.items():
-        if not isinstance(weight, (int, float, np.integer, np.floating)) or not np.isfinite(weight) or weight < 0:
-            raise ValueError(f"{what}: the weight of {name!r} must be a number >= 0, got {weight!r}")
-        out[str(name)] = float(weight)
+        out[str(name)] = validate.non_negative_number(weight, f"{what}: the weight of {name!r}")
     return out

@@ -142,8 +142,7 @@ class ToySnapshots(keras.callbacks.Callback):
 
     def __init__(self, extent, every: int = 1, num_points: int = 1000, resolution: int = 60, seed: int = 1):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+        validate.positive_int(every, "every")
         self.extent = extent
         self.every = every
         self.num_points = num_points

@@ -86,8 +86,7 @@ class SGAN(TrainerMixin, keras.Model):
         if generator_objective not in GENERATOR_OBJECTIVES:
             raise ValueError(f"generator_objective must be one of {GENERATOR_OBJECTIVES}, "
                              f"got {generator_objective!r}")
-        if not np.isfinite(unsupervised_weight) or unsupervised_weight < 0:
-            raise ValueError(f"unsupervised_weight must be a number >= 0, got {unsupervised_weight!r}")
+        validate.non_negative_number(unsupervised_weight, "unsupervised_weight")
         try:
             features = discriminator.get_layer(FEATURE_LAYER).output
         except ValueError:
