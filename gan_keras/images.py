@@ -209,9 +209,13 @@ def draw_mosaic(size: int = 256, cells: int = 40, seed: int = 0) -> np.ndarray:
 
 
 def save_image(image, path) -> Path:
-    """Save an ``(H, W, 3)`` image in ``[0, 1]`` as a PNG, atomically."""
+    """Save an ``(H, W, 3)`` image in ``[0, 1]`` as a PNG, atomically.
+
+    ``path`` must end in ``.png`` (the bytes written are PNG) and must not be a folder.
+    """
     from gan_keras import plots
 
+    path = validate.output_file(path, "path", suffixes=(".png",))
     return plots.save_image(check_image(image), path)
 
 

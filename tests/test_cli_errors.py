@@ -249,3 +249,15 @@ def test_style_and_dream_check_their_numbers_before_the_work():
         dream.deep_dream(picture, model=object(), step_size=0.0)
     assert np.isfinite(picture).all()
     assert json.dumps(style.VGG19_LAYERS)
+
+
+def test_save_image_writes_png_bytes_only_under_a_png_name(tmp_path):
+    from gan_keras import images
+
+    picture = images.draw_waves(16)
+    with pytest.raises(ValueError, match="must end in .png"):
+        images.save_image(picture, tmp_path / "x.jpg")
+    with pytest.raises(ValueError, match="is a folder"):
+        images.save_image(picture, tmp_path)
+    assert images.save_image(picture, tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]

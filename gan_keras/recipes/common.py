@@ -288,9 +288,12 @@ def prepare_resume(config: TrainConfig) -> TrainConfig:
             raise ValueError(f"cannot read {str(settings_path)!r}: expected the run's settings")
         stored, stored_epochs = record["settings"], record.get("epochs")
     else:
-        info = read_run_info(out)
+        info = read_run_info(out)  # a run of before settings.json: compare what its run.json says
         if info is not None and isinstance(info.get("config"), dict):
-            stored = {k: v for k, v in info["config"].items() if k not in RESUME_MAY_CHANGE and k != "out"}
+            keys = set(shaping_settings(config)) - {"fast_mode"}
+            stored = {k: v for k, v in info["config"].items() if k in keys}
+            if "fast_mode" in info:
+                stored["fast_mode"] = info["fast_mode"]
             stored_epochs = info["config"].get("epochs")
     if stored is None:
         return dataclasses.replace(config, data=config.data or "mnist",
@@ -306,7 +309,7 @@ def prepare_resume(config: TrainConfig) -> TrainConfig:
     config = dataclasses.replace(config, **fill)
     asked = shaping_settings(config)
     differences = []
-    for name in sorted(set(stored) | set(asked)):
+    for name in sorted(set(stored) & set(asked)):
         if name == "extra" and not config.extra:
             continue
         if stored.get(name) != asked.get(name):
