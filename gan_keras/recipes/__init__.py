@@ -120,6 +120,12 @@ def train(config: TrainConfig) -> RunResult:
 def _mark_stopped(config: TrainConfig, status, **fields) -> None:
     """Record in run.json how the run stopped (``interrupted`` when a checkpoint exists, else
     ``failed``); never raises (the disk may be full)."""
+    try:
+        info = common.read_run_info(config.out) or {}
+    except Exception:  # noqa: BLE001 - a damaged run.json is left as it is
+        return
+    if info.get("status") != "running":  # this run did not get to write its run.json: leave it
+        return
     done = common.checkpoint_epoch(config.out)
     if status is None:
         status = "interrupted" if done is not None else "failed"
