@@ -218,7 +218,7 @@ def used_settings(config: TrainConfig) -> dict:
     record = {"model": config.model}
     record.update({name: getattr(config, name) for name in uses})
     record.update(mixed_precision=config.mixed_precision, jit=config.jit, strategy=config.strategy,
-                  extra=dict(config.extra), out=str(config.out))
+                  extra=dict(config.extra), out=None if config.out is None else str(config.out))
     return record
 
 
