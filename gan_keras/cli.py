@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gan_keras import validate
 from gan_keras.config import UnavailableError
-from gan_keras.io import MachineError
+from gan_keras.io import MACHINE_ERRNOS, MachineError
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
                FileExistsError, PermissionError)
@@ -496,6 +496,13 @@ def main(argv=None) -> int:
         return 1
     except MACHINE_ERRORS as exc:  # a full disk, a read-only folder: the machine, not the user
         print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the same from another command (dream, style, evaluate, notebooks)
+        if exc.errno not in MACHINE_ERRNOS:
+            raise
+        print(f"{parser.prog}: error: could not write {exc.filename or 'a file'}: {exc.strerror}; "
+              "nothing half-written was left (every file is written to a temporary name, then renamed)",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; {_interrupted_note(args)}", file=sys.stderr)

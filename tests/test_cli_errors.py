@@ -261,3 +261,22 @@ def test_save_image_writes_png_bytes_only_under_a_png_name(tmp_path):
         images.save_image(picture, tmp_path)
     assert images.save_image(picture, tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
+
+
+def test_a_full_disk_in_another_command_is_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "01_gan_basics.ipynb"
+
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    code = cli.main(["notebooks", "student", str(notebook), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1 and "Traceback" not in err, err
+    assert "could not write" in lines[0] and "01_gan_basics.ipynb: No space left on device" in lines[0]
+    assert not list((tmp_path / "out").iterdir())  # no temporary left

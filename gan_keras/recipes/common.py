@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import shlex
 import shutil
 import sys
@@ -58,8 +57,7 @@ class RunFinished(Exception):
 MachineError = io.MachineError  # one line: what failed, the checkpoint's epoch, how to resume
 
 
-# errno values that mean the machine, not the user's input, stopped a write
-MACHINE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM}
+MACHINE_ERRNOS = io.MACHINE_ERRNOS  # errno values of the machine, not the user
 
 
 @dataclass
