@@ -282,3 +282,21 @@ def test_what_counts_as_a_run_and_a_resume_of_a_run_of_before_settings_json(tmp_
     with pytest.raises(ValueError, match="fewer than the 2 epochs"):
         common.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, epochs=1,
                                                   data="digits", seed=1))
+
+
+def test_a_run_on_a_folder_of_images_resumes_from_another_working_folder(quiet_env, capsys, monkeypatch):
+    from gan_keras import plots
+
+    pics = quiet_env / "pics"
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        plots.save_image(rng.uniform(0, 1, (8, 8, 1)), pics / f"{i:02d}.png")
+    args = ["train", "gan", "--data", "pics", "--batch-size", "16", "--latent-dim", "4", "--epochs", "1",
+            "--out", "run"]
+    assert cli.main(args) == 0
+    info = json.loads((quiet_env / "run" / "run.json").read_text())
+    assert info["config"]["data"] == str(pics.resolve())  # the folder, wherever the command runs
+    (quiet_env / "elsewhere").mkdir()
+    monkeypatch.chdir(quiet_env / "elsewhere")
+    assert cli.main(["train", "gan", "--out", "../run", "--resume", "--epochs", "2"]) == 0, capsys.readouterr().err
+    assert len(json.loads((quiet_env / "run" / "history.json").read_text())["g_loss"]) == 2

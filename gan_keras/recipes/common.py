@@ -48,6 +48,8 @@ RUN_FILES = ("run.json", "history.json", "history.csv", "history.png", "d_output
              "latent_scatter.png", "evaluation.json")
 RUN_FOLDERS = ("samples", "checkpoint")
 SETTINGS_FILE = "settings.json"  # inside checkpoint/
+# The data names the loaders know (anything else is a folder of images).
+DATA_NAMES = ("mnist", "fashion_mnist", "digits", "facades")
 
 
 class RunFinished(Exception):
@@ -215,6 +217,9 @@ def used_settings(config: TrainConfig) -> dict:
     uses = recipes.settings_of(config.model)
     record = {"model": config.model}
     record.update({name: getattr(config, name) for name in uses})
+    data = record.get("data")
+    if isinstance(data, str) and data not in DATA_NAMES and Path(data).is_dir():
+        record["data"] = str(Path(data).resolve())  # a folder of images: found from any working folder
     record.update(mixed_precision=config.mixed_precision, jit=config.jit, strategy=config.strategy,
                   extra=dict(config.extra), out=None if config.out is None else str(config.out))
     return record
