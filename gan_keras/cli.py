@@ -89,7 +89,10 @@ def _data_name(value, name):
     """A dataset name (the recipe checks which) or a folder of images that exists."""
     looks_like_path = os.sep in value or "/" in value or os.path.exists(value) or value in (".", "..")
     if looks_like_path:
-        validate.input_folder(value, "folder")
+        folder = validate.input_folder(value, "folder")
+        suffixes = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # gan_keras.data.IMAGE_SUFFIXES
+        if not any(p.suffix.lower() in suffixes for p in folder.rglob("*")):
+            raise ValueError(f"folder {value!r} holds no images (looked for {', '.join(suffixes)})")
         return value
     if not value:
         raise ValueError("expected a dataset name or a folder, got an empty string")

@@ -52,7 +52,7 @@ def bad_values(action) -> list:
         "non_negative_float": FLOATS + ["-1"],
         "output_folder": [FILE, FILE + "/sub"],
         "output_png": [FOLDER, "out.jpg", FILE + "/x.png", "out"],
-        "data_name": [FILE, MISSING],
+        "data_name": [FILE, MISSING, FOLDER],  # FOLDER holds no images
         "dataset_name": ["nosuch", FOLDER],
         "loss_name": ["best", ""],
         "weights_arg": [MISSING, FOLDER, CORRUPT_H5, FILE],
