@@ -86,6 +86,11 @@ def test_overwrite_removes_the_old_runs_files_first(quiet_env, capsys):
     assert len(json.loads((run / "history.json").read_text())["g_loss"]) == 1
     code, _, err = train("--epochs", "1", "--out", "run", "--overwrite", "--resume", capsys=capsys)
     assert code == 2 and "give one of them" in error_lines(err)[0]
+    # A replacing run that cannot start (an unknown dataset) leaves the old run as it was
+    before = snapshot(run)
+    code = cli.main(["train", "gan", "--data", "nosuch", "--out", "run", "--overwrite"])
+    assert code == 2 and "unknown dataset" in capsys.readouterr().err
+    assert snapshot(run) == before
 
 
 class Interrupt(keras.callbacks.Callback):

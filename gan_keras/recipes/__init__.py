@@ -95,7 +95,7 @@ def train(config: TrainConfig) -> RunResult:
         raise ValueError("--resume needs --out FOLDER: the run folder to continue")
     if not config.out:
         config = dataclasses.replace(config, out=str(common.default_out(config.model)))
-    common.check_run_folder(config)
+    common.check_run_folder(config, clear=False)  # refused before any work; --overwrite clears in run_folder
     if config.resume:
         config = common.prepare_resume(config)
     else:

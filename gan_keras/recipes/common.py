@@ -188,15 +188,18 @@ def clear_run(out) -> None:
             tmp.unlink()
 
 
-def check_run_folder(config: TrainConfig) -> Path:
+def check_run_folder(config: TrainConfig, clear: bool = True) -> Path:
     """Check ``config.out`` can hold this run: refuse a folder that holds another run unless
-    ``resume`` (continue it) or ``overwrite`` (its files are removed now). Return the folder."""
+    ``resume`` (continue it) or ``overwrite`` (with ``clear``, its files are removed now;
+    ``recipes.train`` checks with ``clear=False`` before any work and ``run_folder`` clears once
+    the data loaded, so a run that fails to start leaves the old one). Return the folder."""
     out = validate.output_folder(config.out, "--out")
     if holds_run(out) and not config.resume:
         if not config.overwrite:
             raise ValueError(f"--out {str(out)!r} already holds a run: add --resume to continue it, "
                              "or --overwrite to replace it (its files are removed first)")
-        clear_run(out)
+        if clear:
+            clear_run(out)
     return out
 
 
