@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gan_keras import io, plots
+from gan_keras import io, plots, validate
 
 
 def fixed_latent_vectors(num: int, latent_dim: int, seed: int = 1234) -> np.ndarray:
@@ -28,8 +28,7 @@ class SampleGrid(keras.callbacks.Callback):
                  show: bool = False, nrows: int | None = None, gif_name: str = "progress.gif",
                  seed: int = 1234):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+        validate.positive_int(every, "every")
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.inputs = inputs
         self.num_images = num_images
@@ -71,7 +70,10 @@ class SampleGrid(keras.callbacks.Callback):
         inputs = self._generator_inputs() if self.model is not None else self.inputs
         parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         arrays = {f"input_{i}": np.asarray(a) for i, a in enumerate(parts) if a is not None}
-        state = {"paths": [str(p) for p in self.paths], "is_list": isinstance(inputs, (list, tuple))}
+        # Grid files relative to the run folder, so a resume from another working folder finds them
+        names = [p.relative_to(self.out_dir).as_posix() if self.out_dir is not None and _inside(p, self.out_dir)
+                 else str(p) for p in self.paths]
+        state = {"paths": names, "is_list": isinstance(inputs, (list, tuple))}
         return state, arrays
 
     def restore_state(self, state, arrays):
@@ -84,10 +86,23 @@ class SampleGrid(keras.callbacks.Callback):
 
         for name in state.get("paths", []):
             path = Path(name)
+            if self.out_dir is not None and not path.is_absolute():
+                path = self.out_dir / path
+                if not path.is_file():  # a checkpoint of before: paths relative to the working folder
+                    path = self.out_dir / "samples" / Path(name).name
             if path.is_file():
                 with Image.open(path) as img:
-                    self.frames.append(np.asarray(img))
+                    # PNG pixels 0..255 back to the [0, 1] grid that was saved (exact: round(255 x) / 255)
+                    self.frames.append(np.asarray(img, dtype=np.float32) / 255.0)
                 self.paths.append(path)
+
+
+def _inside(path, folder) -> bool:
+    try:
+        Path(path).relative_to(folder)
+        return True
+    except ValueError:
+        return False
 
 
 class DiscriminatorTrace(keras.callbacks.Callback):
@@ -169,16 +184,26 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class HistoryWriter(keras.callbacks.Callback):
-    """Write the history so far as ``history.json`` and ``history.csv`` after every epoch."""
+    """Write the history so far as ``history.json`` and ``history.csv`` after every epoch.
+
+    With a ``TrainingCheckpoint`` watching it (``deferred``), the files are written once
+    the epoch's checkpoint is, so the history on disk is never ahead of the checkpoint.
+    """
 
     def __init__(self, out_dir):
         super().__init__()
         self.out_dir = Path(out_dir)
         self.history: dict[str, list[float]] = {}
+        self.deferred = False
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
+        if not self.deferred:
+            self.flush()
+
+    def flush(self):
+        """Write ``history.json`` and ``history.csv`` of the epochs so far."""
         io.write_json(self.out_dir / "history.json", self.history)
         io.write_history_csv(self.out_dir / "history.csv", self.history)
 
@@ -217,10 +242,13 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, directory, callbacks=(), every: int = 1, keep: int = 1):
         super().__init__()
-        if every < 1 or keep < 1:
-            raise ValueError(f"every and keep must be >= 1, got every={every}, keep={keep}")
+        validate.positive_int(every, "every")
+        validate.positive_int(keep, "keep")
         self.directory = Path(directory)
         self.callbacks = [cb for cb in callbacks if cb is not self]
+        for cb in self.callbacks:  # history files follow the checkpoint, never run ahead of it
+            if isinstance(cb, HistoryWriter):
+                cb.deferred = True
         self.every = every
         self.keep = keep
         self.last_epoch: int | None = None
@@ -231,9 +259,11 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         bad = _finite_logs(logs)
         if bad is not None:
             self.skipped = f"epoch {epoch + 1}: {bad} is not finite; kept the checkpoint of epoch {self.last_epoch}"
-            return
-        if (epoch + 1) % self.every == 0:
+        elif (epoch + 1) % self.every == 0:
             self.save(epoch + 1)
+        for cb in self.callbacks:
+            if isinstance(cb, HistoryWriter) and cb.deferred:
+                cb.flush()
 
     def _state_variables(self, model):
         if hasattr(model, "state_variables"):
@@ -265,13 +295,21 @@ class TrainingCheckpoint(keras.callbacks.Callback):
                 for name, value in extra.items():
                     arrays[f"cb_{key}__{name}"] = value
         folder = self.directory / f"epoch_{epoch:04d}"
-        io.write_arrays(folder / "state.npz", arrays)
-        io.write_json(folder / "state.json", {
-            "epoch": epoch, "model_class": type(model).__name__, "variables": manifest,
-            "callbacks": callback_states, "keras": keras.__version__,
-        })
-        # The switch: until this rename the previous checkpoint is the valid one.
-        io.write_json(self.directory / self.LATEST, {"epoch": epoch, "folder": folder.name})
+        existed = folder.exists()
+        try:
+            io.write_arrays(folder / "state.npz", arrays)
+            io.write_json(folder / "state.json", {
+                "epoch": epoch, "model_class": type(model).__name__, "variables": manifest,
+                "callbacks": callback_states, "keras": keras.__version__,
+            })
+            # The switch: until this rename the previous checkpoint is the valid one.
+            io.write_json(self.directory / self.LATEST, {"epoch": epoch, "folder": folder.name})
+        except BaseException:
+            if not existed:  # no empty or partial checkpoint folder is left behind
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         self.last_epoch = epoch
         self._prune(keep_name=folder.name)
         return folder

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from gan_keras import gans
+from gan_keras import gans, validate
 from gan_keras.gans import model_input_shape, model_output_shape, split_batch
 
 
@@ -38,8 +38,7 @@ class ConditionalGAN(gans.GAN):
         for model, name, first in ((generator, "generator", "z"), (discriminator, "discriminator", "images")):
             gans.check_model(model, name)
             _two_inputs(model, name, first)
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+        validate.integer(num_classes, "num_classes", minimum=2)
         super().__init__(generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
         self.num_classes = int(num_classes)
         if model_output_shape(generator) != model_input_shape(discriminator, 0):

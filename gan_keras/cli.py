@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from gan_keras import validate
 from gan_keras.config import UnavailableError
+from gan_keras.io import MACHINE_ERRNOS, MachineError
 
-USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError)
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+               FileExistsError, PermissionError)
+MACHINE_ERRORS = (MachineError,)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,24 +27,163 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+def _argument_type(convert, check, what: str, name: str):
+    """Return an argparse ``type``: ``convert`` the text (else "expected WHAT"), then ``check``
+    it with a helper of :mod:`gan_keras.validate` (its message, said of the option)."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        try:
+            result = check(value, "VALUE")
+        except (TypeError, ValueError, OSError) as exc:
+            message = str(exc).replace("VALUE must be", "expected", 1).replace("VALUE ", "", 1)
+            raise argparse.ArgumentTypeError(message) from None
+        return value if result is None else result
+
+    parse.__name__ = name
+    return parse
+
+
+def _text(text: str) -> str:
+    return text
+
+
+positive_int = _argument_type(int, validate.positive_int, "a positive integer", "positive_int")
+non_negative_int = _argument_type(int, validate.non_negative_int, "an integer >= 0", "non_negative_int")
+positive_float = _argument_type(float, validate.positive_number, "a positive number", "positive_float")
+non_negative_float = _argument_type(float, validate.non_negative_number, "a number >= 0", "non_negative_float")
+output_folder = _argument_type(_text, lambda v, n: str(validate.output_folder(v, n)) and v, "a folder",
+                               "output_folder")
+output_png = _argument_type(_text, lambda v, n: str(validate.output_file(v, n, suffixes=(".png",))) and v,
+                            "a .png file name", "output_png")
+
+
+def at_least(minimum: int, why: str):
+    """An integer option with a lower bound a model needs (``why`` says which)."""
+    def check(value, name):
+        validate.integer(value, name)
+        if value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum} ({why}), got {value}")
+    return _argument_type(int, check, f"an integer >= {minimum}", f"int_at_least_{minimum}")
+
+
+def above(minimum: float, why: str):
+    """A finite number strictly above ``minimum`` (``why`` says why)."""
+    def check(value, name):
+        validate.number(value, name)
+        if not value > minimum:
+            raise ValueError(f"{name} must be a number > {minimum:g} ({why}), got {value:g}")
+    return _argument_type(float, check, f"a number > {minimum:g}", f"float_above_{minimum:g}")
+
+
+def _loss_name(value, name):
+    from gan_keras import losses
+
+    losses.get_loss_pair(value)  # "unknown loss 'x': expected one of ..."
+
+
+def _data_name(value, name):
+    """A dataset name (the recipe checks which) or a folder of images that exists."""
+    looks_like_path = os.sep in value or "/" in value or os.path.exists(value) or value in (".", "..")
+    if looks_like_path:
+        folder = validate.input_folder(value, "folder")
+        suffixes = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # gan_keras.data.IMAGE_SUFFIXES
+        if not any(p.suffix.lower() in suffixes for p in folder.rglob("*")):
+            raise ValueError(f"folder {value!r} holds no images (looked for {', '.join(suffixes)})")
+        return value
+    if not value:
+        raise ValueError("expected a dataset name or a folder, got an empty string")
     return value
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+def _dataset(value, name):
+    from gan_keras import data
+
+    validate.choice(value, "dataset", data.DATASETS)
+
+
+def _weights(value, name):
+    if value.lower() in ("imagenet", "none", "random"):
+        return value
+    from gan_keras import images
+
+    images.check_weights_file(value)
     return value
+
+
+def _picture(value, name):
+    """A sample name, an http(s) address, or a picture file that opens."""
+    from gan_keras import images
+
+    if value in images.SAMPLES or images._is_url(value):
+        return value
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no image at {value!r} (looked in {path.resolve().parent}); pass an existing "
+                                f"file, an http(s) URL or a sample name: {', '.join(images.SAMPLES)}")
+    path = validate.input_file(path, "picture")
+    images._decode(path.read_bytes(), repr(value))  # "... is not an image that Pillow can read"
+    return value
+
+
+def _run_folder(value, name):
+    """A folder written by ``train``: it exists, holds generator.keras, and its run.json reads."""
+    from gan_keras import io
+
+    folder = validate.input_folder(value, "run folder")
+    if not (folder / "generator.keras").is_file():
+        raise FileNotFoundError(f"{value!r} holds no generator.keras: is it a finished run folder "
+                                "(python -m gan_keras train MODEL --out FOLDER)?")
+    if (folder / "run.json").exists():
+        info = io.read_json(folder / "run.json")
+        if not isinstance(info, dict):
+            raise ValueError(f"cannot read {str(folder / 'run.json')!r}: expected the JSON object train writes")
+    return value
+
+
+def _notebook(value, name):
+    from gan_keras import io
+
+    if not Path(value).exists():
+        raise FileNotFoundError(f"no notebook at {value!r}")
+    io.read_json(validate.input_file(value, "notebook", suffixes=(".ipynb",)))
+    return value
+
+
+def _layers(value, name):
+    from gan_keras import images
+
+    images.parse_layer_weights(value)
+    return value
+
+
+def _style_layers(value, name):
+    from gan_keras import style
+
+    style.check_layer_names(style._check_style_layers(value), "style layers")
+    return value
+
+
+def _content_layer(value, name):
+    from gan_keras import style
+
+    style.check_layer_names([value], "content layer")
+    return value
+
+
+loss_name = _argument_type(_text, _loss_name, "a loss name", "loss_name")
+data_name = _argument_type(_text, _data_name, "a dataset name or a folder", "data_name")
+dataset_name = _argument_type(_text, _dataset, "a dataset name", "dataset_name")
+weights_arg = _argument_type(_text, _weights, "imagenet, none or a weights file", "weights_arg")
+picture = _argument_type(_text, _picture, "a picture", "picture")
+run_folder_arg = _argument_type(_text, _run_folder, "a run folder", "run_folder_arg")
+notebook_file = _argument_type(_text, _notebook, "a notebook file", "notebook_file")
+layer_weights = _argument_type(_text, _layers, "name=weight,...", "layer_weights")
+style_layers = _argument_type(_text, _style_layers, "name=weight,...", "style_layers")
+content_layer = _argument_type(_text, _content_layer, "a VGG19 layer name", "content_layer")
 
 
 def _add_train(sub) -> None:
@@ -52,16 +196,17 @@ def _add_train(sub) -> None:
                     "and the generator as a .keras file into the run folder.",
     )
     p.add_argument("model", choices=names, metavar="MODEL", help=f"one of: {', '.join(names)}")
-    p.add_argument("--data", default="mnist",
+    p.add_argument("--data", default=None, type=data_name,
                    help="mnist, fashion_mnist, digits (offline stand-in) or a folder of images "
                         "(default: mnist, falling back to digits offline)")
     p.add_argument("--epochs", type=positive_int, help="number of epochs (default: the model's)")
     p.add_argument("--batch-size", type=positive_int, help="images per batch (default: the model's)")
     p.add_argument("--latent-dim", type=positive_int, help="size of the noise vector z")
     p.add_argument("--limit", type=positive_int, help="train on at most this many images")
-    p.add_argument("--loss", help="GAN loss: non_saturating, minimax, least_squares, wasserstein, hinge")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
-    p.add_argument("--out", help="output folder (default: runs/MODEL-TIME)")
+    p.add_argument("--loss", type=loss_name, help="GAN loss: non_saturating, minimax, least_squares, wasserstein, hinge")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="random seed (default: 0)")
+    p.add_argument("--out", type=output_folder, help="output folder (default: runs/MODEL-TIME); one that "
+                   "holds a run is refused without --resume or --overwrite")
     p.add_argument("--fast", action="store_true", help="fast mode: small data and few epochs")
     p.add_argument("--offline", action="store_true", help="never try to download data")
     p.add_argument("--mixed-precision", action="store_true",
@@ -74,22 +219,36 @@ def _add_train(sub) -> None:
                         "--batch-size is then the global batch, split across them")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (optimizers, epoch, "
-                        "seeds and sample vectors restored)")
+                        "seeds and sample vectors restored); the settings not given are the "
+                        "checkpoint's, and only --epochs and --jit may differ from them")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run in --out: its files are removed before this run starts")
     p.set_defaults(func=_run_train)
 
 
 def _run_train(args) -> int:
     from gan_keras import recipes
 
+    if args.resume and not args.out:
+        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
+    if not args.out:  # named here, so that an interruption can say how to resume
+        from gan_keras.recipes import common
+
+        args.out = str(common.default_out(args.model))
+    if args.resume and args.overwrite:
+        raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
+    # Not given (None): the recipe's default, or with --resume the checkpoint's setting.
     config = recipes.TrainConfig(
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
         mixed_precision=args.mixed_precision, jit=True if args.jit else None, resume=args.resume,
-        strategy=args.strategy,
+        overwrite=args.overwrite, strategy=args.strategy,
     )
-    if args.resume and not args.out:
-        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
-    result = recipes.train(config)
+    try:
+        result = recipes.train(config)
+    except recipes.RunFinished as done:
+        print(f"python -m gan_keras: {done}", file=sys.stderr)
+        return 0
     print(f"wrote {len(result.files)} files to {result.out_dir}/")
     for path in result.files:
         if str(path).endswith((".gif", ".keras", "grid.png", "history.png")):
@@ -119,9 +278,9 @@ def _add_evaluate(sub) -> None:
         description="Load RUN_FOLDER/generator.keras (safe mode), sample it, print every metric "
                     "against held-out real images and write them to RUN_FOLDER/evaluation.json.",
     )
-    p.add_argument("run_folder", metavar="RUN_FOLDER", help="a folder written by `train`")
-    p.add_argument("--data", help="real images to compare with (default: the run's data)")
-    p.add_argument("--num-samples", type=positive_int, help="generated samples (default: 500 fast, 5000 full)")
+    p.add_argument("run_folder", metavar="RUN_FOLDER", type=run_folder_arg, help="a folder written by `train`")
+    p.add_argument("--data", type=dataset_name, help="real images to compare with (default: the run's data)")
+    p.add_argument("--num-samples", type=at_least(4, "the metrics compare 3 nearest neighbours"), help="generated samples (default: 500 fast, 5000 full)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--fast", action="store_true", help="fast mode: fewer samples, faster classifier")
     p.add_argument("--offline", action="store_true", help="never try to download data")
@@ -201,9 +360,10 @@ def _add_notebooks(sub) -> None:
                     "build/html/NN_name.html with its outputs and figures, plus build/html/index.html.",
     )
     p.add_argument("version", choices=["solutions", "student", "html"], help="which version to write")
-    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", type=notebook_file,
                    help="chapter notebooks (default: notebooks/*.ipynb)")
-    p.add_argument("--out", help="output folder (default: build/solutions, build/student or build/html)")
+    p.add_argument("--out", type=output_folder,
+                   help="output folder (default: build/solutions, build/student or build/html)")
     p.add_argument("--fast", action="store_true",
                    help="html: run the chapters in fast mode (tiny data, few epochs; about a minute each)")
     p.add_argument("--offline", action="store_true",
@@ -240,11 +400,11 @@ def _run_notebooks(args) -> int:
     return 0
 
 
-def _add_pretrained_options(p, steps: str, size: str) -> None:
-    p.add_argument("--out", required=True, help="the PNG file to write")
+def _add_pretrained_options(p, steps: str, size: str, min_size: int, why: str) -> None:
+    p.add_argument("--out", required=True, type=output_png, help="the PNG file to write (a name ending in .png)")
     p.add_argument("--steps", type=positive_int, help=steps)
-    p.add_argument("--size", type=positive_int, help=size)
-    p.add_argument("--weights", default="imagenet",
+    p.add_argument("--size", type=at_least(min_size, why), help=size)
+    p.add_argument("--weights", default="imagenet", type=weights_arg,
                    help="imagenet (downloaded once into ~/.keras/models), none (a random network) "
                         "or a weights file (default: imagenet, random when offline)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of a random network (default: 0)")
@@ -264,15 +424,17 @@ def _add_dream(sub) -> None:
         description="Change a picture by gradient ascent so that chosen InceptionV3 layers fire "
                     "harder, over several octaves, and write it as a PNG.",
     )
-    p.add_argument("image", metavar="IMAGE", help=_PICTURE_HELP)
+    p.add_argument("image", metavar="IMAGE", type=picture, help=_PICTURE_HELP)
     _add_pretrained_options(p, "gradient-ascent steps per octave (default: 20; fast: 5)",
-                            "longer side of the picture in pixels (default: 400; fast: 150)")
+                            "longer side of the picture in pixels (default: 400; fast: 150)",
+                            dream.MIN_SIZE, "InceptionV3 needs pictures of at least that many pixels")
     default_layers = ",".join(f"{k}={v:g}" for k, v in dream.DEFAULT_LAYERS.items())
-    p.add_argument("--layers", help=f"layers and their weights, name=weight,... (default: {default_layers})")
+    p.add_argument("--layers", type=layer_weights,
+                   help=f"layers and their weights, name=weight,... (default: {default_layers})")
     p.add_argument("--octaves", type=positive_int, help="number of scales (default: 3; fast: 2)")
-    p.add_argument("--octave-scale", type=float, default=1.4, help="size ratio between octaves (default: 1.4)")
-    p.add_argument("--step-size", type=float, default=0.01, help="gradient-ascent step (default: 0.01)")
-    p.add_argument("--max-loss", type=float, default=15.0,
+    p.add_argument("--octave-scale", type=above(1.0, "each octave is that much smaller"), default=1.4, help="size ratio between octaves (default: 1.4)")
+    p.add_argument("--step-size", type=positive_float, default=0.01, help="gradient-ascent step (default: 0.01)")
+    p.add_argument("--max-loss", type=non_negative_float, default=15.0,
                    help="stop an octave once its loss exceeds this (default: 15; 0 for never)")
     p.set_defaults(func=_run_dream)
 
@@ -303,22 +465,23 @@ def _add_style(sub) -> None:
                     "features match CONTENT and its Gram matrices match STYLE; write it as a PNG "
                     "of the content picture's size.",
     )
-    p.add_argument("content", metavar="CONTENT", help=f"the content picture: {_PICTURE_HELP}")
-    p.add_argument("style", metavar="STYLE", help="the style picture (same forms as CONTENT)")
+    p.add_argument("content", metavar="CONTENT", type=picture, help=f"the content picture: {_PICTURE_HELP}")
+    p.add_argument("style", metavar="STYLE", type=picture, help="the style picture (same forms as CONTENT)")
     _add_pretrained_options(p, "optimisation steps (default: 200; fast: 20)",
-                            "longer side of the content picture in pixels (default: 400; fast: 128)")
+                            "longer side of the content picture in pixels (default: 400; fast: 128)",
+                            32, "VGG19 halves the picture four times before its last block")
     default_layers = ",".join(style.DEFAULT_STYLE_LAYERS)
-    p.add_argument("--layers", help=f"style layers and weights, name=weight,... (default: {default_layers})")
-    p.add_argument("--content-layer", default=style.DEFAULT_CONTENT_LAYER,
+    p.add_argument("--layers", type=style_layers, help=f"style layers and weights, name=weight,... (default: {default_layers})")
+    p.add_argument("--content-layer", default=style.DEFAULT_CONTENT_LAYER, type=content_layer,
                    help=f"the content layer (default: {style.DEFAULT_CONTENT_LAYER})")
     net, rnd = style.DEFAULT_WEIGHTS["imagenet"], style.DEFAULT_WEIGHTS["random"]
-    p.add_argument("--content-weight", type=float,
+    p.add_argument("--content-weight", type=non_negative_float,
                    help=f"weight of the content loss (default: {net.content_weight:g}; random network: {rnd.content_weight:g})")
-    p.add_argument("--style-weight", type=float,
+    p.add_argument("--style-weight", type=non_negative_float,
                    help=f"weight of the style loss (default: {net.style_weight:g}; random network: {rnd.style_weight:g})")
-    p.add_argument("--tv-weight", type=float,
+    p.add_argument("--tv-weight", type=non_negative_float,
                    help=f"weight of the total variation loss (default: {net.tv_weight:g}; random network: {rnd.tv_weight:g})")
-    p.add_argument("--learning-rate", type=float, default=style.DEFAULT_LEARNING_RATE,
+    p.add_argument("--learning-rate", type=positive_float, default=style.DEFAULT_LEARNING_RATE,
                    help=f"Adam's step in pixel units of 0..255 (default: {style.DEFAULT_LEARNING_RATE:g})")
     p.set_defaults(func=_run_style)
 
@@ -340,6 +503,30 @@ def _run_style(args) -> int:
     path = images.save_image(result.image, args.out)
     print(f"wrote {path}")
     return 0
+
+
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
+def _interrupted_note(args) -> str:
+    """What an interrupted command leaves, and for ``train`` the command that resumes it."""
+    out = getattr(args, "out", None)
+    if getattr(args, "command", None) == "train" and out:
+        from gan_keras.recipes import common
+
+        info = None
+        try:
+            info = common.read_run_info(out)
+        except ValueError:
+            pass
+        done = common.checkpoint_epoch(out)
+        kept = f"the checkpoint holds epoch {done}" if done is not None else "no epoch was complete yet"
+        command = (info or {}).get("resume_command")
+        if command:
+            return f"{kept}; resume with: {command}"
+        return f"{kept}; files written so far are complete"
+    return "files written so far are complete"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,7 +557,10 @@ def main(argv=None) -> int:
     if "--offline" in argv:
         os.environ["GAN_KERAS_OFFLINE"] = "1"
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (one line already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -382,6 +572,16 @@ def main(argv=None) -> int:
     except UnavailableError as exc:  # data or weights that cannot be had here
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1
+    except MACHINE_ERRORS as exc:  # a full disk, a read-only folder: the machine, not the user
+        print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the same from another command (dream, style, evaluate, notebooks)
+        if exc.errno not in MACHINE_ERRNOS:
+            raise
+        print(f"{parser.prog}: error: could not write {exc.filename or 'a file'}: {exc.strerror}; "
+              "nothing half-written was left (every file is written to a temporary name, then renamed)",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; files written so far are complete", file=sys.stderr)
+        print(f"{parser.prog}: interrupted; {_interrupted_note(args)}", file=sys.stderr)
         return 130

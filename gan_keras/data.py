@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config
+from gan_keras import config, validate
 
 DATASETS = ("mnist", "fashion_mnist", "digits")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -192,8 +192,7 @@ def load_images(
     if not isinstance(name, (str, os.PathLike)):
         raise TypeError(f"name must be a dataset name or a folder path, got {type(name).__name__}")
     _check_split(split)
-    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit <= 0):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    validate.optional_positive_int(limit, "limit")
     offline = config.offline_mode() if offline is None else offline
     name_str = os.fspath(name)
 
@@ -347,8 +346,7 @@ def make_dataset(
     """Serve images (and labels) as a ``tf.data`` pipeline: cache, shuffle, batch, prefetch."""
     import tensorflow as tf
 
-    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    validate.positive_int(batch_size, "batch_size")
     images = np.asarray(images, dtype=np.float32)
     if len(images) == 0:
         raise ValueError("cannot make a dataset from zero images")
@@ -420,5 +418,4 @@ def grid_of_gaussians(n: int, size: int = 5, spacing: float = 2.0, std: float = 
 
 
 def _check_count(n) -> None:
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    validate.positive_int(n, "n")

@@ -46,6 +46,8 @@ approximately, on one machine or several.
 
 from __future__ import annotations
 
+from gan_keras import validate
+
 import json
 import os
 import socket
@@ -61,8 +63,7 @@ def split_cpu(num_devices: int = 2) -> list:
     """
     import tensorflow as tf
 
-    if isinstance(num_devices, bool) or not isinstance(num_devices, int) or num_devices < 1:
-        raise ValueError(f"num_devices must be a positive integer, got {num_devices!r}")
+    num_devices = validate.positive_int(num_devices, "num_devices")
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
@@ -149,8 +150,7 @@ def patch_keras_multi_worker_reduction() -> bool:
 def per_replica_batch_size(global_batch_size: int, num_replicas: int) -> int:
     """Return the batch each replica sees; the global batch must split evenly."""
     for value, name in ((global_batch_size, "global_batch_size"), (num_replicas, "num_replicas")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        validate.positive_int(value, name)
     if global_batch_size % num_replicas:
         raise ValueError(f"the global batch of {global_batch_size} does not split evenly over "
                          f"{num_replicas} replicas; use a multiple of {num_replicas}")
@@ -164,8 +164,7 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     sockets stay open until every port is chosen, so the ports differ. Another program
     may still take a port before a worker binds it (a small race on a busy machine).
     """
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be a positive integer, got {count!r}")
+    count = validate.positive_int(count, "count")
     sockets = []
     try:
         for _ in range(count):
@@ -187,13 +186,11 @@ def local_cluster(num_workers: int = 2, base_port: int | None = None,
     (:func:`free_ports`). Put ``tf_config_json(configs[i])`` in the ``TF_CONFIG``
     environment variable of worker ``i`` and run the same script in every worker.
     """
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
-        raise ValueError(f"num_workers must be a positive integer, got {num_workers!r}")
+    num_workers = validate.positive_int(num_workers, "num_workers")
     if base_port is None:
         ports = free_ports(num_workers, host)
     else:
-        if (isinstance(base_port, bool) or not isinstance(base_port, int)
-                or not 1 <= base_port <= 65536 - num_workers):
+        if not 1 <= validate.integer(base_port, "base_port") <= 65536 - num_workers:
             raise ValueError(f"base_port must be an integer from 1 to {65536 - num_workers} "
                              f"for {num_workers} workers, got {base_port!r}")
         ports = list(range(base_port, base_port + num_workers))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gan_keras import images as _images
+from gan_keras import validate
 
 # keras-io's choice: mixed4..mixed7 give eyes, arches and animal parts with ImageNet weights.
 DEFAULT_LAYERS = {"mixed4": 1.0, "mixed5": 1.5, "mixed6": 2.0, "mixed7": 2.5}
@@ -149,13 +150,13 @@ def deep_dream(image, model=None, steps: int = 20, step_size: float = 0.01, num_
     import keras
     import tensorflow as tf
 
-    for name, value in (("steps", steps), ("num_octaves", num_octaves)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not octave_scale > 1.0:
+    validate.positive_int(steps, "steps")
+    validate.positive_int(num_octaves, "num_octaves")
+    if validate.number(octave_scale, "octave_scale") <= 1.0:
         raise ValueError(f"octave_scale must be > 1 (each octave is that much smaller), got {octave_scale}")
-    if not step_size > 0:
-        raise ValueError(f"step_size must be > 0, got {step_size}")
+    validate.positive_number(step_size, "step_size")
+    if max_loss is not None:
+        validate.non_negative_number(max_loss, "max_loss")
     original = _images.check_image(image)
     if min(original.shape[:2]) < MIN_SIZE:
         raise ValueError(f"DeepDream on InceptionV3 needs pictures of at least {MIN_SIZE}x{MIN_SIZE} "

@@ -19,11 +19,11 @@ written as ``evaluation.json`` in the run folder.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from gan_keras import validate
 from gan_keras import config, io, metrics
 from gan_keras import data as gk_data
 
@@ -189,9 +189,18 @@ def evaluate_run(run_dir, data_name: str | None = None, num_samples: int | None 
     generator = load_generator(run_dir)
     run_info = {}
     if (run_dir / "run.json").exists():
-        run_info = json.loads((run_dir / "run.json").read_text())
+        run_info = io.read_json(run_dir / "run.json")  # a damaged file gets an error naming it
+        if not isinstance(run_info, dict) or not isinstance(run_info.get("config", {}), dict):
+            raise ValueError(f"cannot read {str(run_dir / 'run.json')!r}: expected the JSON object "
+                             "that train writes")
     if data_name is None:
         data_name = run_info.get("config", {}).get("data", "mnist")
+        if data_name not in gk_data.DATASETS:
+            raise ValueError(f"the run in {str(run_dir)!r} was trained on the folder {data_name!r}, which has "
+                             "no test split and no digit classifier to measure with: give --data "
+                             f"{' or '.join(gk_data.DATASETS)} to compare its samples with one of those")
+    else:
+        validate.choice(data_name, "data", gk_data.DATASETS)
     result = evaluate_generator(generator, data_name, num_samples=num_samples, seed=seed, features=features,
                                 weights=weights)
     result["model"] = run_info.get("config", {}).get("model")

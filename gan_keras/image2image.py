@@ -26,6 +26,7 @@ from gan_keras.gans import (
     TrainerMixin, apply_loss_gradients, check_model, compile_players, model_input_shape, model_output_shape,
     prepare_loss,
 )
+from gan_keras import validate
 
 require_tensorflow_backend()
 
@@ -108,9 +109,8 @@ def mean_abs_error(reference, images) -> float:
 
 
 def _check_weight(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0:
+    value = validate.number(value, name)
+    if value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value}")
     return float(value)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config
+from gan_keras import config, validate
 
 # Drawn images need no package at all; the photographs ship with matplotlib and scikit-learn.
 SAMPLES = ("grace_hopper", "china", "flower", "waves", "mosaic")
@@ -149,8 +149,7 @@ def resize(image, height: int, width: int) -> np.ndarray:
 
 def fit_size(image, max_size: int) -> np.ndarray:
     """Shrink an image so its longer side is ``max_size`` pixels (never enlarge it)."""
-    if not isinstance(max_size, (int, np.integer)) or max_size < 8:
-        raise ValueError(f"max_size must be an integer >= 8, got {max_size!r}")
+    validate.integer(max_size, "max_size", minimum=8)
     image = check_image(image)
     h, w = image.shape[:2]
     scale = max_size / max(h, w)
@@ -210,9 +209,13 @@ def draw_mosaic(size: int = 256, cells: int = 40, seed: int = 0) -> np.ndarray:
 
 
 def save_image(image, path) -> Path:
-    """Save an ``(H, W, 3)`` image in ``[0, 1]`` as a PNG, atomically."""
+    """Save an ``(H, W, 3)`` image in ``[0, 1]`` as a PNG, atomically.
+
+    ``path`` must end in ``.png`` (the bytes written are PNG) and must not be a folder.
+    """
     from gan_keras import plots
 
+    path = validate.output_file(path, "path", suffixes=(".png",))
     return plots.save_image(check_image(image), path)
 
 
@@ -258,12 +261,38 @@ def load_application(name: str, weights="imagenet", seed: int = 0, fallback: boo
         model = build(include_top=False, weights=None)
         _reinitialise(model, seed)
         return model, "random"
+    path = check_weights_file(weights)
+    model = build(include_top=False, weights=None)
+    try:
+        model.load_weights(str(path))
+    except Exception as exc:  # h5py's OSError, Keras' ValueError: a damaged or foreign file
+        raise ValueError(f"cannot load the weights file {str(path)!r} into {name} (damaged, or the weights "
+                         f"of another network): {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from exc
+    return model, str(path)
+
+
+def check_weights_file(weights) -> Path:
+    """Return the path of a weights file: an existing file in the HDF5 format that Keras writes
+    (``.h5``, ``.weights.h5``); ``FileNotFoundError`` or ``ValueError`` saying what is wrong."""
     path = Path(weights).expanduser()
+    if path.is_dir():
+        raise ValueError(f"weights {str(weights)!r} is a folder, expected a weights file (.h5)")
     if not path.exists():
         raise FileNotFoundError(f"no weights file at {str(weights)!r}")
-    model = build(include_top=False, weights=None)
-    model.load_weights(str(path))
-    return model, str(path)
+    with open(path, "rb") as f:
+        signature = f.read(8)
+    if signature != b"\x89HDF\r\n\x1a\n":
+        raise ValueError(f"weights file {str(weights)!r} is not an HDF5 weights file (.h5): damaged or "
+                         "something else")
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except Exception as exc:  # h5py raises OSError for a damaged file
+        raise ValueError(f"weights file {str(weights)!r} is a damaged HDF5 file: "
+                         f"{' '.join(str(exc).split())[:200]}") from None
+    return path
 
 
 # Sizes of the files keras.applications downloads (include_top=False); Keras checks their hashes.
@@ -318,7 +347,5 @@ def parse_layer_weights(layers, what: str = "layers") -> dict:
                         f"like 'name=1,name=2', got {layers!r}")
     out = {}
     for name, weight in layers.items():
-        if not isinstance(weight, (int, float, np.integer, np.floating)) or not np.isfinite(weight) or weight < 0:
-            raise ValueError(f"{what}: the weight of {name!r} must be a number >= 0, got {weight!r}")
-        out[str(name)] = float(weight)
+        out[str(name)] = validate.non_negative_number(weight, f"{what}: the weight of {name!r}")
     return out

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+
+class MachineError(Exception):
+    """A write failed for a reason of the machine (full disk, read-only folder), not of the
+    user's input: the message is one line saying what failed and how to go on."""
+
+
+# errno values that mean the machine, not the user's input, stopped a write
+MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM})
 
 
 @contextlib.contextmanager

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from gan_keras import validate
+
 
 def _features(x, name: str) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
@@ -140,8 +142,7 @@ def kernel_distance(features_a, features_b, subset_size: int | None = None, num_
     returns their standard deviation. Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
     a, b = _pair(features_a, features_b)
-    if isinstance(num_subsets, bool) or not isinstance(num_subsets, (int, np.integer)) or num_subsets < 1:
-        raise ValueError(f"num_subsets must be a positive integer, got {num_subsets!r}")
+    validate.positive_int(num_subsets, "num_subsets")
     if subset_size is None:
         values = [_mmd2_unbiased(a, b, degree)]
     else:
@@ -172,7 +173,7 @@ def classifier_score(probabilities, splits: int = 1, return_std: bool = False, e
     if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
         raise ValueError("probabilities must be finite, non-negative and sum to 1 in each row "
                          "(pass softmax outputs, not logits)")
-    if isinstance(splits, bool) or not isinstance(splits, (int, np.integer)) or not 1 <= splits <= len(p):
+    if not 1 <= validate.integer(splits, "splits") <= len(p):
         raise ValueError(f"splits must be an integer in [1, {len(p)}], got {splits!r}")
     scores = []
     for part in np.array_split(p, splits):
@@ -196,7 +197,7 @@ def _pairwise_distances(x, y, batch: int = 1024) -> np.ndarray:
 def knn_radii(features, k: int = 3) -> np.ndarray:
     """Return each point's distance to its ``k``-th nearest neighbour in its own set (itself excluded)."""
     x = _features(features, "features")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < len(x):
+    if not 1 <= validate.integer(k, "k") < len(x):
         raise ValueError(f"k must be an integer in [1, {len(x) - 1}] for {len(x)} samples, got {k!r}")
     d = _pairwise_distances(x, x)
     # Column 0 of the sorted rows is the point itself (distance 0).

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from gan_keras import data as gk_data
-from gan_keras import gans, models
+from gan_keras import gans, models, validate
 
 LOSS_NAMES = ("minimax", "non_saturating", "least_squares", "wasserstein", "hinge")
 
@@ -79,9 +79,7 @@ def _nearest(samples, centers):
 
 
 def _check_std(std):
-    if isinstance(std, bool) or not isinstance(std, (int, float, np.floating, np.integer)) \
-            or not np.isfinite(std) or std <= 0:
-        raise ValueError(f"std must be a positive number, got {std!r}")
+    validate.positive_number(std, "std")
 
 
 def high_quality_share(samples, centers, std: float, num_std: float = 3.0) -> float:
@@ -112,8 +110,7 @@ def mode_metrics(samples, centers, std: float, num_std: float = 3.0, min_count: 
     Introduced in ``notebooks/09_mode_collapse.ipynb``.
     """
     _check_std(std)
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 1:
-        raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+    validate.positive_int(min_count, "min_count")
     nearest, distance = _nearest(samples, centers)
     good = distance < num_std * std
     counts = np.bincount(nearest[good], minlength=len(np.asarray(centers)))
@@ -145,8 +142,7 @@ class ToySnapshots(keras.callbacks.Callback):
 
     def __init__(self, extent, every: int = 1, num_points: int = 1000, resolution: int = 60, seed: int = 1):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
+        validate.positive_int(every, "every")
         self.extent = extent
         self.every = every
         self.num_points = num_points
@@ -227,8 +223,7 @@ def train_toy_gan(toy: str = "ring", loss: str = "non_saturating", steps: int = 
     """
     toyset = toy_set(toy)
     for value, name in ((steps, "steps"), (batch_size, "batch_size"), (steps_per_epoch, "steps_per_epoch")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        validate.positive_int(value, name)
     steps_per_epoch = min(steps_per_epoch, steps)
     epochs = max(1, steps // steps_per_epoch)
     gan = build_toy_gan(loss, seed=seed, **build_kwargs)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config
+from gan_keras import config, validate
 from gan_keras import data as gk_data
 
 PIX2PIX_TASKS = ("edges", "blur", "mask")
@@ -118,8 +118,7 @@ def invert(images) -> np.ndarray:
 def downsample(images, factor: int = 4) -> np.ndarray:
     """Return each image shrunk ``factor`` times by averaging ``factor`` x ``factor`` blocks (28x28 -> 7x7)."""
     x = _check(images)
-    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    factor = validate.positive_int(factor, "factor")
     n, h, w, c = x.shape
     if h % factor or w % factor:
         raise ValueError(f"image height and width ({h}x{w}) must be divisible by factor {factor}")
@@ -134,8 +133,7 @@ def bicubic_upsample(images, factor: int = 4) -> np.ndarray:
     import keras
 
     x = _check(images, "low-resolution images")
-    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    factor = validate.positive_int(factor, "factor")
     layer = keras.layers.UpSampling2D(int(factor), interpolation="bicubic")
     up = keras.ops.convert_to_numpy(layer(x))
     return np.clip(up, -1.0, 1.0).astype(np.float32)
@@ -288,8 +286,7 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
     """
     import tensorflow as tf
 
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    validate.positive_int(batch_size, "batch_size")
     inputs = np.asarray(inputs, dtype=np.float32)
     targets = np.asarray(targets, dtype=np.float32)
     if paired and len(inputs) != len(targets):

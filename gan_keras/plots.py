@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from gan_keras import validate
 from gan_keras.data import to_unit
 from gan_keras.io import atomic_path, save_figure
 
@@ -349,8 +350,7 @@ def interpolate_latents(z_start, z_end, steps: int = 10, spherical: bool = False
     b = np.asarray(z_end, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"z_start and z_end must have the same size, got {a.size} and {b.size}")
-    if not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    validate.integer(steps, "steps", minimum=2)
     t = np.linspace(0.0, 1.0, int(steps))[:, None]
     if spherical:
         # Gaussian samples live near a sphere: slerp keeps the norm, a straight line shrinks it

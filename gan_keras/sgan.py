@@ -21,6 +21,7 @@ import tensorflow as tf
 from keras import ops
 
 from gan_keras import losses as gan_losses
+from gan_keras import validate
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
     TrainerMixin, apply_loss_gradients, check_model, compile_players, make_optimizer, model_input_shape,
@@ -85,8 +86,7 @@ class SGAN(TrainerMixin, keras.Model):
         if generator_objective not in GENERATOR_OBJECTIVES:
             raise ValueError(f"generator_objective must be one of {GENERATOR_OBJECTIVES}, "
                              f"got {generator_objective!r}")
-        if not np.isfinite(unsupervised_weight) or unsupervised_weight < 0:
-            raise ValueError(f"unsupervised_weight must be a number >= 0, got {unsupervised_weight!r}")
+        validate.non_negative_number(unsupervised_weight, "unsupervised_weight")
         try:
             features = discriminator.get_layer(FEATURE_LAYER).output
         except ValueError:
@@ -185,8 +185,7 @@ def labelled_subset(labels, per_class: int, seed: int = 0) -> np.ndarray:
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be a 1-D array of integer classes, got dtype {labels.dtype} "
                         f"and shape {labels.shape}")
-    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class <= 0:
-        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    validate.positive_int(per_class, "per_class")
     rng = np.random.default_rng(seed)
     chosen = []
     for c in np.unique(labels):

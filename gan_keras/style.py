@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gan_keras import images as _images
+from gan_keras import validate
 
 # Gatys et al.: the first convolution of every block for style, conv4_2 for content
 # (keras-io uses block5_conv2, which keeps less of the layout).
@@ -104,6 +105,22 @@ def total_variation_loss(x):
     dy = ops.square(x[:, :-1, :-1, :] - x[:, 1:, :-1, :])
     dx = ops.square(x[:, :-1, :-1, :] - x[:, :-1, 1:, :])
     return ops.sum(ops.power(dx + dy + 1e-8, 1.25))
+
+
+# The layers of keras.applications.VGG19 without its head (fixed by Keras), so that a layer
+# name can be checked before the network is built.
+VGG19_LAYERS = tuple(
+    f"block{b}_{kind}" for b, convs in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
+    for kind in [f"conv{i}" for i in range(1, convs + 1)] + ["pool"])
+
+
+def check_layer_names(names, what: str = "layers") -> None:
+    """``ValueError`` naming the layers that VGG19 does not have (before building it)."""
+    unknown = [n for n in names if n not in VGG19_LAYERS]
+    if unknown:
+        convs = [n for n in VGG19_LAYERS if "conv" in n]
+        raise ValueError(f"{what}: VGG19 has no layer named {', '.join(map(repr, unknown))}; its convolutions "
+                         f"are {', '.join(convs)}")
 
 
 def _check_style_layers(layers) -> dict:
@@ -228,12 +245,13 @@ def transfer_style(content_image, style_image, model=None, steps: int = 100, lea
     """
     import keras
 
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    validate.positive_int(steps, "steps")
+    if optimizer is None:
+        validate.positive_number(learning_rate, "learning_rate")
     for name, value in (("content_weight", content_weight), ("style_weight", style_weight),
                         ("tv_weight", tv_weight)):
-        if value is not None and not value >= 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
+        if value is not None:
+            validate.non_negative_number(value, name)
     content = _images.check_image(content_image, "content image")
     style = _images.check_image(style_image, "style image")
     if model is None:

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from gan_keras import validate
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
     TrainerMixin, apply_loss_gradients, check_model, model_input_shape, model_output_shape, prepare_loss,
@@ -87,8 +88,7 @@ class VAE(TrainerMixin, keras.Model):
         except ValueError:
             raise ValueError(f"the decoder needs a layer named {LOGITS_LAYER!r} giving pixel logits "
                              "(see gan_keras.models.build_vae_decoder)") from None
-        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating)) or beta < 0:
-            raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+        validate.non_negative_number(beta, "beta")
         self.beta = float(beta)
         self.sample_shape = model_input_shape(encoder)
         # The same layers, stopping at the logits: the loss needs them, not the tanh image.
@@ -199,8 +199,7 @@ def latent_grid(num_per_side: int = 15, span: float = 0.95) -> np.ndarray:
     """
     from scipy.stats import norm
 
-    if isinstance(num_per_side, bool) or not isinstance(num_per_side, (int, np.integer)) or num_per_side < 2:
-        raise ValueError(f"num_per_side must be an integer >= 2, got {num_per_side!r}")
+    validate.integer(num_per_side, "num_per_side", minimum=2)
     if not 0 < span < 1:
         raise ValueError(f"span must lie in (0, 1), got {span!r}")
     q = norm.ppf(np.linspace((1 - span) / 2, (1 + span) / 2, num_per_side))
@@ -219,7 +218,6 @@ def interpolate(z_start, z_end, steps: int = 8) -> np.ndarray:
     b = np.atleast_2d(np.asarray(z_end, dtype="float32"))
     if a.shape != b.shape:
         raise ValueError(f"z_start and z_end must have the same shape, got {a.shape} and {b.shape}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    validate.integer(steps, "steps", minimum=2)
     t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
     return ((1 - t) * a[:, None, :] + t * b[:, None, :]).reshape(-1, a.shape[1])

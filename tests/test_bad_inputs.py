@@ -88,7 +88,8 @@ API_CASES = [
     ("latent vectors of the wrong size", lambda g: g.generate(np.zeros((3, 7))), ValueError, "(n, 16)"),
     # -- run settings ------------------------------------------------------------------
     ("negative epochs", lambda g: TrainConfig(epochs=-1), ValueError, "epochs"),
-    ("seed that is not an integer", lambda g: TrainConfig(seed=1.5), ValueError, "seed"),
+    ("seed that is not an integer", lambda g: TrainConfig(seed=1.5), TypeError, "seed"),  # wrong type
+    ("epochs of type bool", lambda g: TrainConfig(epochs=True), TypeError, "epochs"),
     ("uneven split over replicas", lambda g: __import__("gan_keras.distribute").distribute.per_replica_batch_size(
         7, 2), ValueError, "evenly"),
 ]

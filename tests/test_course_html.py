@@ -37,11 +37,11 @@ def test_kernel_env_sets_fast_and_offline_and_removes_none(monkeypatch):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["notebooks", "html", "--fast", "--out", "{file}"], "--out must be a folder"),
+    (["notebooks", "html", "--fast", "--out", "{file}"], "is a file, expected a folder"),
     (["notebooks", "student", "--fast"], "options of `notebooks html`"),
-    (["notebooks", "html", "{missing}"], "no such notebook"),
-    (["notebooks", "html", "{file}"], "expected chapter notebooks"),
-    (["notebooks", "html", "{corrupt}"], "is not a readable notebook"),
+    (["notebooks", "html", "{missing}"], "no notebook at"),
+    (["notebooks", "html", "{file}"], "must end in .ipynb"),
+    (["notebooks", "html", "{corrupt}"], "not valid JSON"),
 ])
 def test_bad_input_is_one_line_before_any_kernel_starts(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -61,3 +61,15 @@ def test_relative_links_point_at_the_same_files_from_the_output_folder(tmp_path)
     assert 'href="../../course/03_dcgan.md#핵심-정리"' in out
     assert 'href="https://x.org/a"' in out and 'href="#top"' in out
     assert 'href="../../notebooks/data/x.csv"' in out
+
+
+def test_the_builder_refuses_what_the_command_line_would_before_any_kernel(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "bad.ipynb").write_text("{")
+    with pytest.raises(ValueError, match="expected chapter notebooks"):
+        course_html.build_html([tmp_path / "a.txt"], tmp_path / "out", log=None)
+    with pytest.raises(ValueError, match="is not a readable notebook"):
+        course_html.build_html([tmp_path / "bad.ipynb"], tmp_path / "out", log=None)
+    with pytest.raises(FileNotFoundError, match="no such notebook"):
+        course_html.build_html([tmp_path / "none.ipynb"], tmp_path / "out", log=None)
+    assert not (tmp_path / "out").exists()

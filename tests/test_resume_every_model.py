@@ -96,6 +96,26 @@ def test_interrupted_run_resumes_to_the_state_of_an_uninterrupted_one(model, tmp
         np.testing.assert_allclose(resumed.history[key], values, rtol=1e-5, err_msg=key)
     grids = sorted(p.name for p in (tmp_path / "cut" / "samples").glob("*.png"))
     assert grids == ["epoch_001.png", "epoch_002.png"]
+    # The GIF of the resumed run equals the uninterrupted one on pixels, frame by frame
+    # (the frame of before the interruption is reloaded from its grid file)
+    full_frames, cut_frames = gif_frames(tmp_path / "full" / "progress.gif"), gif_frames(tmp_path / "cut" / "progress.gif")
+    assert len(full_frames) == len(cut_frames) == 2
+    for i, (x, y) in enumerate(zip(full_frames, cut_frames)):
+        assert x.std() > 0, f"{model}: frame {i} is blank"
+        assert np.abs(x.astype(int) - y.astype(int)).max() <= 1, f"{model}: frame {i} differs"
+    assert json.loads((tmp_path / "cut" / "run.json").read_text())["status"] == "finished"
+
+
+def gif_frames(path):
+    """The frames of a GIF as RGB pixel arrays."""
+    from PIL import Image
+
+    with Image.open(path) as gif:
+        frames = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            frames.append(np.asarray(gif.convert("RGB")))
+    return frames
 
 
 def test_mixed_precision_option_reaches_the_recipe_models(tmp_path):

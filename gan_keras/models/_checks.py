@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan_keras import validate
+
 
 def positive_int(value, name: str) -> int:
-    """Return ``value`` if it is a positive integer, else raise a clear error."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
+    """Return ``value`` if it is a positive integer, else raise a clear error (gan_keras.validate)."""
+    return validate.positive_int(value, name)
 
 
 def shape_tuple(shape, name: str) -> tuple[int, ...]:

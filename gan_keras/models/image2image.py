@@ -12,6 +12,7 @@ import math
 import keras
 from keras import layers
 
+from gan_keras import validate
 from gan_keras.models._checks import positive_int, shape_tuple, units_tuple
 
 
@@ -158,8 +159,7 @@ def build_sr_generator(
     if scale < 2 or scale & (scale - 1):
         raise ValueError(f"scale must be a power of 2 (2, 4, 8, ...), got {scale}")
     filters = positive_int(filters, "filters")
-    if isinstance(num_residual_blocks, bool) or not isinstance(num_residual_blocks, int) or num_residual_blocks < 0:
-        raise ValueError(f"num_residual_blocks must be an integer >= 0, got {num_residual_blocks!r}")
+    validate.non_negative_int(num_residual_blocks, "num_residual_blocks")
     channels = low_res_shape[2]
 
     low_res = keras.Input(shape=low_res_shape, name="low_res_image")

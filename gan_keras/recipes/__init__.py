@@ -7,9 +7,11 @@ the run folder; notebooks call the same ``train`` function. Each module defines
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
-from gan_keras.recipes.common import RunResult, TrainConfig
+from gan_keras.recipes import common
+from gan_keras.recipes.common import MachineError, RunFinished, RunResult, TrainConfig
 
 # model name -> module holding its recipe (imported only when used)
 REGISTRY = {
@@ -45,11 +47,22 @@ def supports(name: str, option: str) -> bool:
     return option in getattr(get(name), "OPTIONS", ())
 
 
-def train(config: TrainConfig) -> RunResult:
-    """Train the model named in ``config`` and write its run folder.
+def settings_of(name: str) -> tuple:
+    """Return the run settings (``TrainConfig`` fields) the recipe of ``name`` uses."""
+    return tuple(getattr(get(name), "SETTINGS", common.BASE_SETTINGS + ("latent_dim", "loss")))
 
-    An option the recipe does not honour is refused, never silently ignored.
-    """
+
+def options_of(name: str) -> list[str]:
+    """Return the command-line options ``train name`` takes."""
+    flags = [common.SETTING_FLAGS[s] for s in ("data", "epochs", "batch_size", "latent_dim", "limit", "loss", "seed")
+             if s in settings_of(name)]
+    flags += ["--out", "--fast", "--offline", "--resume", "--overwrite", "--strategy"]
+    flags += [flag for option, flag in OPTION_FLAGS.items() if option != "resume" and supports(name, option)]
+    return flags
+
+
+def check_config(config: TrainConfig) -> None:
+    """Refuse an option or setting the recipe of ``config.model`` does not use (never ignore it)."""
     recipe = get(config.model)
     for option, flag in OPTION_FLAGS.items():
         if getattr(config, option, None) and option not in getattr(recipe, "OPTIONS", ()):
@@ -58,7 +71,70 @@ def train(config: TrainConfig) -> RunResult:
                 f"train {config.model} does not support {flag} yet "
                 f"(models that do: {', '.join(able) or 'none'})"
             )
-    return recipe.train(config)
+    uses = settings_of(config.model)
+    for name in common.OPTIONAL_SETTINGS:
+        if getattr(config, name) is not None and name not in uses:
+            flag = common.SETTING_FLAGS[name]
+            reason = getattr(recipe, "NOT_USED", {}).get(name, "")
+            raise ValueError(f"train {config.model} does not use {flag}{': ' + reason if reason else ''} "
+                             f"(it takes {', '.join(options_of(config.model))})")
 
 
-__all__ = ["REGISTRY", "RunResult", "TrainConfig", "available", "get", "supports", "train"]
+def train(config: TrainConfig) -> RunResult:
+    """Train the model named in ``config`` and write its run folder.
+
+    Before any work: an option the recipe does not use is refused, never silently ignored;
+    a folder holding another run is refused unless ``resume`` or ``overwrite``; a resume is
+    checked against the settings in its checkpoint (those not given are taken from it).
+    Ctrl-C raises ``KeyboardInterrupt`` after marking ``run.json`` interrupted (its
+    ``resume_command`` continues the run); a write the machine refused (full disk,
+    read-only folder) raises ``MachineError`` with one line saying what to do.
+    """
+    check_config(config)
+    if config.resume and not config.out:
+        raise ValueError("--resume needs --out FOLDER: the run folder to continue")
+    if not config.out:
+        config = dataclasses.replace(config, out=str(common.default_out(config.model)))
+    common.check_run_folder(config, clear=False)  # refused before any work; --overwrite clears in run_folder
+    if config.resume:
+        config = common.prepare_resume(config)
+    else:
+        config = dataclasses.replace(config, data=config.data or "mnist",
+                                     seed=0 if config.seed is None else config.seed)
+    try:
+        return get(config.model).train(config)
+    except KeyboardInterrupt:
+        _mark_stopped(config, "interrupted")
+        raise
+    except OSError as exc:
+        if exc.errno in common.MACHINE_ERRNOS:
+            _mark_stopped(config, "interrupted", error=f"{exc.strerror}: {exc.filename}")
+            raise common.machine_error(exc, config) from exc
+        _mark_stopped(config, None)
+        raise
+    except Exception as exc:
+        _mark_stopped(config, None, error=str(exc)[:500])
+        raise
+
+
+def _mark_stopped(config: TrainConfig, status, **fields) -> None:
+    """Record in run.json how the run stopped (``interrupted`` when a checkpoint exists, else
+    ``failed``); never raises (the disk may be full)."""
+    try:
+        info = common.read_run_info(config.out) or {}
+    except Exception:  # noqa: BLE001 - a damaged run.json is left as it is
+        return
+    if info.get("status") != "running":  # this run did not get to write its run.json: leave it
+        return
+    done = common.checkpoint_epoch(config.out)
+    if status is None:
+        status = "interrupted" if done is not None else "failed"
+    try:
+        common.mark_run(config.out, status, checkpoint_epoch=done,
+                        resume_command=common.resume_command(config), **fields)
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+
+
+__all__ = ["REGISTRY", "MachineError", "RunFinished", "RunResult", "TrainConfig", "available", "check_config",
+           "get", "options_of", "settings_of", "supports", "train"]

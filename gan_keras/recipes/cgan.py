@@ -10,7 +10,7 @@ from gan_keras import gans, plots
 from gan_keras.cgan import ConditionalGAN, class_inputs
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder, standard_callbacks,
 )
 
@@ -18,6 +18,8 @@ DESCRIPTION = "conditional DCGAN: generator and discriminator see the digit's la
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS + ("latent_dim", "loss")
 
 # The full budget reaches >= 90% label accuracy on the 1437-image offline digits in under
 # 5 minutes on 2 CPU cores (benchmarks/quality_03_04.py, benchmarks/RESULTS.md).

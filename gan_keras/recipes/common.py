@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ import numpy as np
 from gan_keras import callbacks as gk_callbacks
 from gan_keras import config as gk_config
 from gan_keras import io, plots
+from gan_keras import validate
 
 
 # The speed and fault options a recipe honours once it builds and compiles in model_scope,
@@ -24,6 +27,39 @@ ALL_OPTIONS = ("resume", "jit", "mixed_precision")
 # Strategies a run can use from the command line. Several machines (``multi_worker``) need
 # one process per worker and only one of them writing files: see gan_keras.distribute.
 TRAIN_STRATEGIES = ("default", "mirrored")
+
+# The run settings every recipe uses; a recipe adds the ones it also uses in its SETTINGS
+# (``latent_dim``, ``loss``). An optional setting outside SETTINGS is refused (recipes.train).
+BASE_SETTINGS = ("data", "epochs", "batch_size", "limit", "seed")
+OPTIONAL_SETTINGS = ("epochs", "batch_size", "latent_dim", "limit", "loss")
+SETTING_FLAGS = {"data": "--data", "epochs": "--epochs", "batch_size": "--batch-size",
+                 "latent_dim": "--latent-dim", "limit": "--limit", "loss": "--loss", "seed": "--seed",
+                 "mixed_precision": "--mixed-precision", "strategy": "--strategy", "jit": "--jit",
+                 "model": "MODEL", "extra": "extra settings", "fast_mode": "--fast"}
+# What --resume may change: the epochs to reach, XLA compilation and how progress shows.
+# Every other setting shapes the training and must be the checkpoint's (recorded in
+# checkpoint/settings.json when the run starts).
+RESUME_MAY_CHANGE = ("epochs", "jit", "verbose", "show")
+
+# The files and folders a run writes (what --overwrite removes, and nothing else).
+RUN_FILES = ("run.json", "history.json", "history.csv", "history.png", "d_outputs.png", "d_trace.json",
+             "progress.gif", "generator.keras", "generator_ab.keras", "generator_ba.keras", "encoder.keras",
+             "classifier.keras", "class_grid.png", "reconstructions.png", "latent_map.png",
+             "latent_scatter.png", "evaluation.json")
+RUN_FOLDERS = ("samples", "checkpoint")
+SETTINGS_FILE = "settings.json"  # inside checkpoint/
+# The data names the loaders know (anything else is a folder of images).
+DATA_NAMES = ("mnist", "fashion_mnist", "digits", "facades")
+
+
+class RunFinished(Exception):
+    """``--resume`` of a run that already reached the epochs asked: nothing to do, nothing changed."""
+
+
+MachineError = io.MachineError  # one line: what failed, the checkpoint's epoch, how to resume
+
+
+MACHINE_ERRNOS = io.MACHINE_ERRNOS  # errno values of the machine, not the user
 
 
 @dataclass
@@ -47,17 +83,24 @@ class TrainConfig:
     mixed_precision: bool = False
     jit: bool | None = None
     resume: bool = False
+    # Replace the run already in ``out`` (its files are removed first); without it and
+    # without ``resume`` a folder holding a run is refused.
+    overwrite: bool = False
     # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU);
     # --batch-size is then the global batch, split across the replicas.
     strategy: str = "default"
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "latent_dim", "limit"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0):
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+            validate.optional_positive_int(getattr(self, name), name)
+        if self.seed is not None:
+            validate.non_negative_int(self.seed, "seed")
+        if self.data is not None:
+            validate.instance(self.data, "data", str, "a dataset name or a folder path (a string)")
+        if self.loss is not None:
+            validate.instance(self.loss, "loss", str, "a loss name (a string)")
+        if self.resume and self.overwrite:
+            raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
         if self.strategy not in TRAIN_STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(TRAIN_STRATEGIES)}, got {self.strategy!r} "
                              "(several machines: see gan_keras.distribute)")
@@ -85,21 +128,227 @@ def defaults(fast: dict, full: dict) -> dict:
     return dict(fast if gk_config.fast_mode() else full)
 
 
-def run_folder(config: TrainConfig) -> Path:
-    """Return (and create) the run's output folder, by default ``runs/<model>-<time>``."""
-    if config.out:
-        out = Path(config.out)
-    else:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = gk_config.runs_dir() / f"{config.model}-{stamp}"
-        suffix = 1
-        while out.exists():
-            suffix += 1
-            out = gk_config.runs_dir() / f"{config.model}-{stamp}-{suffix}"
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {str(out)!r} is a file, expected a folder")
-    out.mkdir(parents=True, exist_ok=True)
+def default_out(model: str) -> Path:
+    """Return a new folder name ``runs/<model>-<time>`` that does not exist yet."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = gk_config.runs_dir() / f"{model}-{stamp}"
+    suffix = 1
+    while out.exists():
+        suffix += 1
+        out = gk_config.runs_dir() / f"{model}-{stamp}-{suffix}"
     return out
+
+
+def read_run_info(out) -> dict | None:
+    """Return the ``run.json`` of a run folder, ``None`` if there is none (a clear error if damaged)."""
+    path = Path(out) / "run.json"
+    if not path.exists():
+        return None
+    info = io.read_json(path)
+    if not isinstance(info, dict):
+        raise ValueError(f"cannot read {str(path)!r}: expected a JSON object, got {type(info).__name__}")
+    return info
+
+
+def holds_run(out) -> bool:
+    """Return True if the folder holds (part of) a run: its files, grids or checkpoint.
+
+    A ``run.json`` alone whose run failed before training (status ``failed``) does not count.
+    """
+    out = Path(out)
+    if not out.is_dir():
+        return False
+    if any((out / name).exists() for name in RUN_FILES if name != "run.json"):
+        return True
+    if (out / "samples").is_dir() and any((out / "samples").iterdir()):
+        return True
+    checkpoint = out / "checkpoint"
+    if (checkpoint / "latest.json").exists() or any(checkpoint.glob("epoch_*")):
+        return True
+    if (out / "run.json").exists():
+        try:
+            info = read_run_info(out) or {}
+        except ValueError:
+            return True  # a damaged run.json is still someone's run
+        return info.get("status") != "failed"
+    return False
+
+
+def clear_run(out) -> None:
+    """Remove the files and folders a run writes (and their temporaries), nothing else."""
+    out = Path(out)
+    for name in RUN_FILES:
+        if (out / name).is_file():
+            (out / name).unlink()
+    for name in RUN_FOLDERS:
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+    for tmp in out.glob(".*.partial-*"):
+        if tmp.is_file():
+            tmp.unlink()
+
+
+def check_run_folder(config: TrainConfig, clear: bool = True) -> Path:
+    """Check ``config.out`` can hold this run: refuse a folder that holds another run unless
+    ``resume`` (continue it) or ``overwrite`` (with ``clear``, its files are removed now;
+    ``recipes.train`` checks with ``clear=False`` before any work and ``run_folder`` clears once
+    the data loaded, so a run that fails to start leaves the old one). Return the folder."""
+    out = validate.output_folder(config.out, "--out")
+    if holds_run(out) and not config.resume:
+        if not config.overwrite:
+            raise ValueError(f"--out {str(out)!r} already holds a run: add --resume to continue it, "
+                             "or --overwrite to replace it (its files are removed first)")
+        if clear:
+            clear_run(out)
+    return out
+
+
+def resume_command(config: TrainConfig) -> str:
+    """Return the command line that resumes this run (the settings come from its checkpoint)."""
+    words = ["python", "-m", "gan_keras", "train", config.model, "--out", str(config.out), "--resume"]
+    if gk_config.fast_mode():
+        words.append("--fast")
+    if gk_config.offline_mode():
+        words.append("--offline")
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def used_settings(config: TrainConfig) -> dict:
+    """Return the settings of ``config`` that its recipe uses (what run.json records)."""
+    from gan_keras import recipes
+
+    uses = recipes.settings_of(config.model)
+    record = {"model": config.model}
+    record.update({name: getattr(config, name) for name in uses})
+    data = record.get("data")
+    if isinstance(data, str) and data not in DATA_NAMES and Path(data).is_dir():
+        record["data"] = str(Path(data).resolve())  # a folder of images: found from any working folder
+    record.update(mixed_precision=config.mixed_precision, jit=config.jit, strategy=config.strategy,
+                  extra=dict(config.extra), out=None if config.out is None else str(config.out))
+    return record
+
+
+def shaping_settings(config: TrainConfig) -> dict:
+    """Return the settings that shape training (recorded in the checkpoint; --resume must match)."""
+    record = {k: v for k, v in used_settings(config).items() if k not in RESUME_MAY_CHANGE and k != "out"}
+    record["fast_mode"] = gk_config.fast_mode()
+    return record
+
+
+def mark_run(out, status: str, **fields) -> None:
+    """Update the status (and ``fields``) of the run.json in ``out``, if there is one."""
+    info = read_run_info(out)
+    if info is None:
+        return
+    info.update(status=status, **fields)
+    io.write_json(Path(out) / "run.json", info)
+
+
+def run_folder(config: TrainConfig) -> Path:
+    """Create the run's output folder and write its ``run.json`` (status ``running``).
+
+    ``config.out`` is the folder (``recipes.train`` sets ``runs/<model>-<time>`` when none
+    is given); one that holds another run is refused unless ``resume`` or ``overwrite``.
+    A new run also records its training settings in ``checkpoint/settings.json``.
+    """
+    if not config.out:
+        config.out = str(default_out(config.model))
+    out = check_run_folder(config)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = shaping_settings(config)
+    settings_path = out / "checkpoint" / SETTINGS_FILE
+    if not config.resume or not settings_path.exists():
+        io.write_json(settings_path, {"settings": settings, "epochs": config.epochs})
+    io.write_json(out / "run.json", {
+        "status": "running", "config": used_settings(config), "summary": {},
+        "resume_command": resume_command(config), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "keras": keras.__version__, "fast_mode": gk_config.fast_mode()})
+    return out
+
+
+def checkpoint_epoch(out) -> int | None:
+    """Return the epoch the last complete checkpoint of a run folder holds (None if none)."""
+    latest = Path(out) / "checkpoint" / "latest.json"
+    if not latest.is_file():
+        return None
+    try:
+        return int(io.read_json(latest)["epoch"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def prepare_resume(config: TrainConfig) -> TrainConfig:
+    """Check a ``--resume`` against the checkpoint's settings; fill the settings not given.
+
+    A shaping setting given with another value than the checkpoint's is refused, naming
+    each difference; the ones in ``RESUME_MAY_CHANGE`` (``epochs``, ``jit``, ...) may change.
+    A run that already reached the epochs asked raises ``RunFinished`` (nothing changes);
+    fewer epochs than the checkpoint holds is refused.
+    """
+    out = Path(config.out)
+    settings_path = out / "checkpoint" / SETTINGS_FILE
+    stored, stored_epochs = None, None
+    if settings_path.exists():
+        record = io.read_json(settings_path)
+        if not isinstance(record, dict) or not isinstance(record.get("settings"), dict):
+            raise ValueError(f"cannot read {str(settings_path)!r}: expected the run's settings")
+        stored, stored_epochs = record["settings"], record.get("epochs")
+    else:
+        info = read_run_info(out)  # a run of before settings.json: compare what its run.json says
+        if info is not None and isinstance(info.get("config"), dict):
+            keys = set(shaping_settings(config)) - {"fast_mode"}
+            stored = {k: v for k, v in info["config"].items() if k in keys}
+            if "fast_mode" in info:
+                stored["fast_mode"] = info["fast_mode"]
+            stored_epochs = info["config"].get("epochs")
+    if stored is None:
+        return dataclasses.replace(config, data=config.data or "mnist",
+                                   seed=0 if config.seed is None else config.seed)
+    fill = {}
+    for name in OPTIONAL_SETTINGS + ("data", "seed"):
+        if getattr(config, name) is None and name in stored:
+            fill[name] = stored[name]
+    if config.epochs is None and stored_epochs is not None:
+        fill["epochs"] = stored_epochs
+    if not config.extra and stored.get("extra"):
+        fill["extra"] = dict(stored["extra"])
+    config = dataclasses.replace(config, **fill)
+    asked = shaping_settings(config)
+    differences = []
+    for name in sorted(set(stored) & set(asked)):
+        if name == "extra" and not config.extra:
+            continue
+        if stored.get(name) != asked.get(name):
+            if name == "fast_mode":
+                differences.append("the run was trained " + ("in fast mode: add --fast" if stored.get(name)
+                                                              else "in full mode: leave out --fast"))
+                continue
+            flag = SETTING_FLAGS.get(name, name)
+            differences.append(f"{flag} {asked.get(name)!r} (the checkpoint has {stored.get(name)!r})")
+    if differences:
+        raise ValueError(f"cannot resume {str(out)!r} with different settings: {'; '.join(differences)}; "
+                         f"only {', '.join('--' + n.replace('_', '-') for n in RESUME_MAY_CHANGE[:2])} "
+                         "may change (or start a new run folder)")
+    done = checkpoint_epoch(out)
+    if done is not None and config.epochs is not None:
+        info = read_run_info(out) or {}
+        if done > config.epochs:
+            raise ValueError(f"--epochs {config.epochs} is fewer than the {done} epochs the checkpoint in "
+                             f"{str(out)!r} holds: give --epochs {done + 1} or more to train further")
+        if done == config.epochs and info.get("status") == "finished":
+            raise RunFinished(f"the run in {str(out)!r} already finished its {done} epochs: nothing to do "
+                              f"(give --epochs {done + 1} or more to train further)")
+    return config
+
+
+def machine_error(exc: OSError, config: TrainConfig) -> MachineError:
+    """Return the one-line MachineError of a failed write."""
+    what = exc.filename or "a file"
+    done = checkpoint_epoch(config.out) if config.out else None
+    kept = (f"the last complete checkpoint holds epoch {done}" if done is not None
+            else "no checkpoint was complete yet")
+    return MachineError(f"could not write {what}: {exc.strerror or exc}; {kept}; "
+                        f"free space (or make the folder writable) and resume with: {resume_command(config)}")
 
 
 def fit_verbosity(config: TrainConfig):
@@ -254,7 +503,10 @@ def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None
         else:  # never overwrite a good generator with NaN weights
             (summary := summary if summary is not None else {})["generator"] = (
                 "not saved: its weights are not finite; the last good checkpoint is in checkpoint/")
-    run_info = {"config": dataclasses.asdict(config), "summary": summary or {},
-                "keras": keras.__version__, "fast_mode": gk_config.fast_mode()}
+    previous = read_run_info(out_dir) or {}
+    run_info = {"status": "finished", "config": used_settings(config), "summary": summary or {},
+                "keras": keras.__version__, "fast_mode": gk_config.fast_mode(),
+                "resume_command": resume_command(config),
+                "started": previous.get("started"), "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
     files.append(io.write_json(out_dir / "run.json", run_info))
     return files

@@ -7,7 +7,7 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder, standard_callbacks,
 )
 
@@ -15,6 +15,8 @@ DESCRIPTION = "DCGAN: strided convolutions, batch norm, ReLU/tanh generator, Lea
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS + ("latent_dim", "loss")
 
 # The full budget is sized for the 1437-image offline digits in under 5 minutes on 2 CPU
 # cores (benchmarks/RESULTS.md); on MNIST's 60000 images the same epochs take ~40x longer.

@@ -9,7 +9,7 @@ from gan_keras import gans, io, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
@@ -18,6 +18,9 @@ DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS
+NOT_USED = {"loss": "DiscoGAN trains with its adversarial + cycle loss", "latent_dim": "its generators translate images, they take no noise vector"}
 
 FAST = dict(epochs=4, batch_size=32, limit=512)
 FULL = dict(epochs=30, batch_size=32, limit=None)

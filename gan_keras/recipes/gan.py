@@ -10,7 +10,7 @@ from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.config import fast_mode
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run,
     fit_resumable, grid_every, model_scope, run_folder, standard_callbacks,
 )
 
@@ -18,6 +18,8 @@ DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS + ("latent_dim", "loss")
 
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=512, loss="non_saturating")
 FULL = dict(epochs=50, batch_size=128, latent_dim=64, limit=None, loss="non_saturating")

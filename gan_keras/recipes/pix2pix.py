@@ -9,7 +9,7 @@ from gan_keras import gans, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder, standard_callbacks,
 )
 
@@ -17,6 +17,9 @@ DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --d
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS
+NOT_USED = {"loss": "pix2pix trains with its adversarial + L1 loss", "latent_dim": "its generator translates an image, it takes no noise vector"}
 
 # The digits are small and simple: a higher learning rate than the paper's 2e-4 gets there
 # in a few epochs on a CPU (facades keep the paper's settings).

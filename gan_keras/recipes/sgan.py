@@ -7,7 +7,7 @@ import keras
 from gan_keras import data as gk_data
 from gan_keras import io, models, sgan
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder, standard_callbacks,
 )
 
@@ -15,6 +15,10 @@ DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels,
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS + ("latent_dim",)
+NOT_USED = {"loss": "the SGAN recipe has its own losses (classification + real/fake, "
+                     "feature matching for the generator)"}
 
 # per_class: labelled images per class (the rest of the training images are unlabelled).
 FAST = dict(epochs=2, batch_size=64, latent_dim=64, limit=None, per_class=10)

@@ -17,7 +17,7 @@ from gan_keras import io, plots
 from gan_keras import vae as gk_vae
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
+    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
     model_scope, run_folder, standard_callbacks,
 )
 
@@ -25,6 +25,10 @@ DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), repar
 
 # Speed and fault options this recipe honours (see gan_keras.recipes.train).
 OPTIONS = ALL_OPTIONS
+# The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
+SETTINGS = BASE_SETTINGS + ("latent_dim",)
+NOT_USED = {"loss": "the VAE has no GAN loss to choose; its loss is reconstruction + KL "
+                     "(see gan_keras.vae)"}
 
 FAST = dict(epochs=3, batch_size=64, latent_dim=16, limit=512)
 FULL = dict(epochs=50, batch_size=64, latent_dim=16, limit=None)
