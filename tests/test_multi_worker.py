@@ -180,11 +180,18 @@ def test_local_cluster_gives_each_worker_its_tf_config():
     fixed = distribute.local_cluster(2, base_port=23456)
     assert fixed[1]["cluster"]["worker"] == ["127.0.0.1:23456", "127.0.0.1:23457"]
     assert fixed[1]["task"]["index"] == 1
-    for bad in (0, -1, 1.5, True, "2", None):
+    # The rule of gan_keras.validate: a wrong type is a TypeError, a wrong value a ValueError.
+    for bad in (0, -1):
         with pytest.raises(ValueError, match="num_workers must be a positive integer"):
             distribute.local_cluster(bad)
-    for bad in (0, 65535, -5, 8000.0, True):
+    for bad in (1.5, True, "2", None):
+        with pytest.raises(TypeError, match="num_workers must be an integer"):
+            distribute.local_cluster(bad)
+    for bad in (0, 65535, -5):
         with pytest.raises(ValueError, match="base_port"):
+            distribute.local_cluster(2, base_port=bad)
+    for bad in (8000.0, True):
+        with pytest.raises(TypeError, match="base_port"):
             distribute.local_cluster(2, base_port=bad)
     with pytest.raises(ValueError, match="'cluster' and 'task'"):
         distribute.tf_config_json({"worker": workers})
