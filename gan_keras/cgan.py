@@ -128,12 +128,14 @@ class ConditionalGAN(gans.GAN):
             raise ValueError("ConditionalGAN.fit needs (images, labels) batches: "
                              "make the dataset with data.make_dataset(images, labels)")
         labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
-        batch_size = ops.shape(real_images)[0]
         # Train the discriminator: real images with their labels -> 1, fakes with requested labels -> 0
-        for _ in range(self.d_steps):
-            d_loss, real_logits, fake_logits = self.d_step(real_images, labels)
+        # (k steps, each on a new real minibatch, as in the paper's algorithm)
+        image_batches = gans.d_step_minibatches(real_images, self.d_steps)
+        label_batches = gans.d_step_minibatches(labels, self.d_steps)
+        for real_minibatch, label_minibatch in zip(image_batches, label_batches):
+            d_loss, real_logits, fake_logits = self.d_step(real_minibatch, label_minibatch)
         # Train the generator (the discriminator's weights stay fixed)
-        g_loss = self.g_step(batch_size)
+        g_loss = self.g_step(ops.shape(image_batches[0])[0])
         # Update the trackers
         return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)
 

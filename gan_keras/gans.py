@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from gan_keras import validate
 from gan_keras import losses as gan_losses
 from gan_keras.config import require_tensorflow_backend
 
@@ -367,8 +368,7 @@ class GAN(TrainerMixin, keras.Model):
                 f"the generator makes samples of shape {g_out} but the discriminator "
                 f"expects {d_in}"
             )
-        if isinstance(d_steps, bool) or not isinstance(d_steps, (int, np.integer)) or d_steps < 1:
-            raise ValueError(f"d_steps must be an integer >= 1, got {d_steps!r}")
+        validate.positive_int(d_steps, "d_steps")
         self.latent_dim = int(model_input_shape(generator)[-1])
         self.sample_shape = g_out
         self.d_steps = int(d_steps)

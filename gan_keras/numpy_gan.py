@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan_keras import validate  # NumPy only, like this module
+
 GENERATOR_SIZES = (64, 128, 784)
 DISCRIMINATOR_SIZES = (784, 128, 1)
 PARAM_NAMES = ("w1", "b1", "w2", "b2")
@@ -64,8 +66,8 @@ def init_mlp(sizes, rng: np.random.Generator, dtype="float32") -> dict:
 def _sizes(sizes) -> tuple[int, int, int]:
     if not isinstance(sizes, (tuple, list)) or len(sizes) != 3:
         raise ValueError(f"sizes must be (inputs, hidden, outputs), got {sizes!r}")
-    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0 for s in sizes):
-        raise ValueError(f"sizes must be positive integers, got {sizes!r}")
+    for s in sizes:
+        validate.positive_int(s, f"each of sizes {tuple(sizes)!r}")
     return tuple(int(s) for s in sizes)
 
 
@@ -254,8 +256,7 @@ PAPER_BATCH_SIZE = 100
 def paper_momentum(epoch: int, init: float = 0.5, final: float = 0.7, start: int = 1,
                    saturate: int = 250) -> float:
     """Return the paper's momentum after ``epoch`` epochs: ``init`` until ``start``, then linear to ``final`` at ``saturate``."""
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+    validate.non_negative_int(epoch, "epoch")
     if epoch <= start:
         return float(init)
     share = min(1.0, (epoch - start) / float(saturate - start))
@@ -384,10 +385,8 @@ class NumpyGAN:
             raise ValueError(f"images must lie in [0, 1] (the generator ends in a sigmoid), got "
                              f"values in [{images.min():.2f}, {images.max():.2f}]; "
                              "use gan_keras.data.to_unit on [-1, 1] images")
-        if isinstance(num_epochs, bool) or not isinstance(num_epochs, (int, np.integer)) or num_epochs < 0:
-            raise ValueError(f"num_epochs must be a non-negative integer, got {num_epochs!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        validate.non_negative_int(num_epochs, "num_epochs")
+        validate.positive_int(batch_size, "batch_size")
         batch_size = min(batch_size, len(images))
         with _one_blas_thread():
             self._train_epochs(images, num_epochs, batch_size, verbose, callback)

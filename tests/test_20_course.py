@@ -90,6 +90,29 @@ def test_k_discriminator_steps_each_see_their_own_real_minibatch():
     assert int(gan.d_optimizer.iterations) == k and int(gan.g_optimizer.iterations) == 1
 
 
+def test_conditional_gan_k_steps_see_their_own_images_with_their_own_labels():
+    from gan_keras.cgan import ConditionalGAN
+    from gan_keras.models import conditional
+
+    k, m = 2, 5
+    keras.utils.set_random_seed(0)
+    g = conditional.build_conditional_generator(6, num_classes=3, image_shape=(8, 12, 1), filters=(4, 2))
+    d = conditional.build_conditional_discriminator((8, 12, 1), num_classes=3, filters=(2, 4))
+    cgan = ConditionalGAN(g, d, num_classes=3, d_steps=k, seed=0)
+    cgan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), run_eagerly=True)
+    seen, g_batches = [], []
+    d_step, g_step = cgan.d_step, cgan.g_step
+    cgan.d_step = lambda x, y: (seen.append((ops.convert_to_numpy(x), ops.convert_to_numpy(y))), d_step(x, y))[1]
+    cgan.g_step = lambda n: (g_batches.append(int(n)), g_step(n))[1]
+    batch = np.random.default_rng(0).uniform(-1, 1, (k * m, 8, 12, 1)).astype("float32")
+    labels = np.arange(k * m, dtype="int32") % 3
+    cgan.train_step((ops.convert_to_tensor(batch), ops.convert_to_tensor(labels)))
+    assert len(seen) == k and g_batches == [m]
+    for i, (x, y) in enumerate(seen):
+        np.testing.assert_array_equal(x, batch[i::k])
+        np.testing.assert_array_equal(y, labels[i::k])  # each image keeps its own label
+
+
 class OldGAN(gans.GAN):
     """The train_step before issue 20: every discriminator step reused the one batch."""
 
