@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    TrainerMixin, apply_loss_gradients, check_model, model_input_shape, model_output_shape, prepare_loss,
+    TrainerMixin, apply_loss_gradients, check_model, compile_one_player, model_input_shape, model_output_shape, prepare_loss,
     split_batch,
 )
 from gan_keras.models.vae import LOGITS_LAYER
@@ -75,14 +75,7 @@ class Autoencoder(TrainerMixin, keras.Model):
 
     def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
         """Set the optimizer (Adam, learning rate 1e-3, by default), as ``VAE.compile`` does."""
-        optimizer = optimizer if optimizer is not None else keras.optimizers.Adam(1e-3)
-        if not isinstance(optimizer, keras.optimizers.Optimizer):
-            raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
-        # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
-        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
-        # Build the optimizer now so that load_weights and checkpoints restore its slots.
-        (self.optimizer,) = self.setup_optimizers((self.optimizer, [self.encoder, self.decoder]),
-                                                  loss_scale=loss_scale)
+        compile_one_player(self, optimizer, [self.encoder, self.decoder], loss_scale=loss_scale, **kwargs)
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):

@@ -222,13 +222,29 @@ def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, loss_
     return model.d_optimizer, model.g_optimizer
 
 
+def compile_one_player(model, optimizer, players, loss_scale: bool | None = None, **kwargs):
+    """Compile a one-optimizer trainer (VAE, autoencoder): Adam(1e-3) by default, set up like a player.
+
+    ``players`` are the sub-models the optimizer updates. As in :func:`compile_players`, the
+    optimizer is wrapped in a ``LossScaleOptimizer`` when they compute in float16 (or
+    ``loss_scale=True``) and built on their variables so that checkpoints restore its slots.
+    """
+    optimizer = optimizer if optimizer is not None else keras.optimizers.Adam(1e-3)
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
+    # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
+    keras.Model.compile(model, optimizer=optimizer, auto_scale_loss=False, **kwargs)
+    (model.optimizer,) = model.setup_optimizers((model.optimizer, list(players)), loss_scale=loss_scale)
+    return model.optimizer
+
+
 class TrainerMixin:
     """What a ``keras.Model`` trainer needs for replicas, mixed precision, checkpoints and checks.
 
     Adopt it in a new trainer (``class ConditionalGAN(TrainerMixin, keras.Model)``) and:
 
     - in ``compile``: ``compile_players(self, d_opt, g_opt, d_models, g_models, loss_scale=...)``
-      for two players, or ``(self.optimizer,) = self.setup_optimizers((opt, models))`` for
+      for two players, or ``compile_one_player(self, opt, models, loss_scale=...)`` for
       one optimizer (each is wrapped in a ``LossScaleOptimizer`` when its models compute
       in float16, and built so checkpoints restore its state);
     - draw noise with ``replica_latent(self.seed_generator, batch_size, latent_dim)`` (or

@@ -26,7 +26,7 @@ from keras import ops
 from gan_keras import validate
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    TrainerMixin, apply_loss_gradients, check_model, model_input_shape, model_output_shape, prepare_loss,
+    TrainerMixin, apply_loss_gradients, check_model, compile_one_player, model_input_shape, model_output_shape, prepare_loss,
     replica_random, split_batch,
 )
 from gan_keras.models.vae import LOGITS_LAYER, reparameterize
@@ -114,14 +114,7 @@ class VAE(TrainerMixin, keras.Model):
         It is wrapped in a ``LossScaleOptimizer`` when the encoder or decoder computes in
         float16 (built inside ``gans.precision_policy(mixed=True)``) or ``loss_scale=True``.
         """
-        optimizer = optimizer if optimizer is not None else keras.optimizers.Adam(1e-3)
-        if not isinstance(optimizer, keras.optimizers.Optimizer):
-            raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
-        # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
-        super().compile(optimizer=optimizer, auto_scale_loss=False, **kwargs)
-        # Build the optimizer now so that load_weights and checkpoints restore its slots.
-        (self.optimizer,) = self.setup_optimizers((self.optimizer, [self.encoder, self.decoder]),
-                                                  loss_scale=loss_scale)
+        compile_one_player(self, optimizer, [self.encoder, self.decoder], loss_scale=loss_scale, **kwargs)
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from gan_keras.models._checks import positive_int, units_tuple
-from gan_keras.models.vae import _check_image_shape, build_vae_decoder
+from gan_keras.models._checks import positive_int
+from gan_keras.models.vae import build_vae_decoder, encoder_trunk
 
 
 def build_autoencoder_encoder(latent_dim: int = 16, image_shape=(28, 28, 1), filters=(32, 64),
@@ -24,17 +24,7 @@ def build_autoencoder_encoder(latent_dim: int = 16, image_shape=(28, 28, 1), fil
     Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
     latent_dim = positive_int(latent_dim, "latent_dim")
-    filters = units_tuple(filters, "filters")
-    image_shape = _check_image_shape(image_shape, len(filters))
-    hidden_units = positive_int(hidden_units, "hidden_units")
-
-    images = keras.Input(shape=image_shape, name="image")
-    x = images
-    for f in filters:
-        # Strided convolution: HxWxC -> H/2xW/2xf
-        x = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(hidden_units, activation="relu")(x)
+    images, x = encoder_trunk(image_shape, filters, hidden_units)
     # One point per image: nothing asks the codes to fill any particular region
     z = layers.Dense(latent_dim, name="z")(x)
     return keras.Model(images, z, name=name)

@@ -61,6 +61,25 @@ def _check_image_shape(image_shape, num_downsamples: int) -> tuple[int, int, int
     return image_shape
 
 
+def encoder_trunk(image_shape, filters, hidden_units):
+    """Return ``(images, features)``: the encoders' input and their strided convolutions + dense layer.
+
+    Shared by the VAE's encoder (two heads: mean and log-variance) and the plain
+    autoencoder's (one head: the code).
+    """
+    filters = units_tuple(filters, "filters")
+    image_shape = _check_image_shape(image_shape, len(filters))
+    hidden_units = positive_int(hidden_units, "hidden_units")
+    images = keras.Input(shape=image_shape, name="image")
+    x = images
+    for f in filters:
+        # Strided convolution: HxWxC -> H/2xW/2xf
+        x = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    return images, x
+
+
 def build_vae_encoder(latent_dim: int = 16, image_shape=(28, 28, 1), filters=(32, 64),
                       hidden_units: int = 128, name: str = "vae_encoder") -> keras.Model:
     """Build the encoder: strided convolutions, a dense layer, then ``[z_mean, z_log_var]``.
@@ -69,17 +88,7 @@ def build_vae_encoder(latent_dim: int = 16, image_shape=(28, 28, 1), filters=(32
     Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
     latent_dim = positive_int(latent_dim, "latent_dim")
-    filters = units_tuple(filters, "filters")
-    image_shape = _check_image_shape(image_shape, len(filters))
-    hidden_units = positive_int(hidden_units, "hidden_units")
-
-    images = keras.Input(shape=image_shape, name="image")
-    x = images
-    for f in filters:
-        # Strided convolution: HxWxC -> H/2xW/2xf
-        x = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(hidden_units, activation="relu")(x)
+    images, x = encoder_trunk(image_shape, filters, hidden_units)
     z_mean = layers.Dense(latent_dim, name="z_mean")(x)
     # The log-variance can be any real number; exp() of it is always a valid variance.
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
