@@ -17,7 +17,9 @@ import pytest
 
 from gan_keras import config, images
 
-UNROUTABLE = ("192.0.2.1", 80)  # TEST-NET-1 (RFC 5737): never a real host
+# "This host" (0.0.0.0) is not loopback, so the guard must refuse it; and were the guard broken,
+# the connection would still stay on this machine: no test sends a packet beyond it.
+UNROUTABLE = ("0.0.0.0", 9)
 USER_KERAS_HOME = Path(os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"])
 
 
@@ -88,9 +90,9 @@ def test_caches_of_this_session_are_temporary():
 
 
 def test_guard_refuses_the_internet_and_allows_loopback_in_process(own_guard_log):
-    with pytest.raises(AssertionError, match="192.0.2.1"):
+    with pytest.raises(AssertionError, match="0.0.0.0"):
         socket.create_connection(UNROUTABLE, timeout=1)
-    assert "192.0.2.1" in own_guard_log.read_text()
+    assert "0.0.0.0" in own_guard_log.read_text()
     server = _Listener()
     with socket.create_connection(server.getsockname(), timeout=5):
         pass
@@ -111,7 +113,7 @@ SUBPROCESS = r"""
 import json, os, socket, sys
 result = {"keras_home": os.environ.get("KERAS_HOME"), "cache": os.environ.get("GAN_KERAS_CACHE")}
 try:
-    socket.create_connection(("192.0.2.1", 80), timeout=2)
+    socket.create_connection(("0.0.0.0", 9), timeout=2)
     result["internet"] = "connected"
 except OSError as exc:
     result["internet"] = type(exc).__name__ + ": " + str(exc)
@@ -138,7 +140,7 @@ def test_guard_and_private_caches_reach_subprocesses(corrupt_user_weights, own_g
     assert result["internet"].startswith("NetworkGuardError"), result
     assert result["loopback"] == "connected"
     assert result["weights"] == "random"  # the garbage in the user's ~/.keras/models was never read
-    assert "192.0.2.1" in own_guard_log.read_text()
+    assert "0.0.0.0" in own_guard_log.read_text()
 
 
 def test_guard_reaches_notebook_kernels(own_guard_log):
@@ -156,4 +158,4 @@ def test_guard_reaches_notebook_kernels(own_guard_log):
     assert result["keras_home"] == os.environ["KERAS_HOME"]
     assert result["internet"].startswith("NetworkGuardError"), result
     assert result["loopback"] == "connected"
-    assert "192.0.2.1" in own_guard_log.read_text()
+    assert "0.0.0.0" in own_guard_log.read_text()
