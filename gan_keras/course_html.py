@@ -126,7 +126,9 @@ def _execute(path, fast, offline, timeout, env):
         # A local socket file instead of TCP: no "running over TCP without encryption" warning.
         km = KernelManager(kernel_name="python3", transport="ipc",
                            connection_file=str(Path(work) / "kernel.json"), ip=str(Path(work) / "kernel"))
+        # coalesce_streams: the lines a cell prints one by one (a training table) form one block.
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                coalesce_streams=True,
                                 resources={"metadata": {"path": work}})
         cpu = None
         try:
