@@ -305,3 +305,20 @@ def test_a_run_on_a_folder_of_images_resumes_from_another_working_folder(quiet_e
     monkeypatch.chdir(quiet_env / "elsewhere")
     assert cli.main(["train", "gan", "--out", "../run", "--resume", "--epochs", "2"]) == 0, capsys.readouterr().err
     assert len(json.loads((quiet_env / "run" / "history.json").read_text())["g_loss"]) == 2
+
+
+def test_resume_on_other_data_than_the_checkpoints_is_refused(quiet_env, capsys):
+    """`--data mnist` loads MNIST online and the digits stand-in offline: a resume must not switch."""
+    assert train("--epochs", "1", "--out", "run", capsys=capsys)[0] == 0
+    settings_path = quiet_env / "run" / "checkpoint" / "settings.json"
+    record = json.loads(settings_path.read_text())
+    assert record["data_source"] == "scikit-learn handwritten digits (offline stand-in)"
+    # As if the run had started online on MNIST, and were now resumed offline (the stand-in loads).
+    record["data_source"] = "MNIST (keras.datasets)"
+    settings_path.write_text(json.dumps(record))
+    before = snapshot(quiet_env / "run")
+    code, _, err = train("--epochs", "2", "--out", "run", "--resume", capsys=capsys)
+    (line,) = error_lines(err)
+    assert code == 2 and "cannot resume 'run' on other data" in line and "where the same data loads" in line
+    assert "'MNIST (keras.datasets)'" in line and "stand-in" in line and "Traceback" not in err
+    assert snapshot(quiet_env / "run") == before  # nothing written

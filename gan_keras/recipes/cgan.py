@@ -54,7 +54,7 @@ def train(config: TrainConfig) -> RunResult:
         raise ValueError(f"the conditional GAN needs labelled images; {config.data!r} has no labels "
                          "(a folder needs one sub-folder per class)")
     num_classes = int(max(dataset.num_classes, int(np.max(dataset.labels)) + 1))
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=dataset.source)
     lr = float(config.extra.get("learning_rate", LEARNING_RATE))
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, num_classes, dataset.image_shape,

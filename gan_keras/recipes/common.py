@@ -244,21 +244,44 @@ def mark_run(out, status: str, **fields) -> None:
     io.write_json(Path(out) / "run.json", info)
 
 
-def run_folder(config: TrainConfig) -> Path:
+def check_data_source(out, data_source) -> None:
+    """Refuse to resume on other data than the checkpoint's (e.g. MNIST online after the offline stand-in).
+
+    ``--data mnist`` names a dataset, but what loads depends on the machine: MNIST online, the
+    scikit-learn digits offline. A resumed run must train on the images it started with.
+    """
+    settings_path = Path(out) / "checkpoint" / SETTINGS_FILE
+    if data_source is None or not settings_path.exists():
+        return
+    record = io.read_json(settings_path)
+    stored = record.get("data_source") if isinstance(record, dict) else None
+    if stored is not None and stored != data_source:
+        hint = (" (offline mode or a failed download gave the stand-in: resume with GAN_KERAS_OFFLINE=1)"
+                if "stand-in" in stored else " (resume where the same data loads, e.g. online)")
+        raise ValueError(f"cannot resume {str(out)!r} on other data: the checkpoint was trained on {stored!r}, "
+                         f"but this time {data_source!r} loaded{hint}; or start a new run folder")
+
+
+def run_folder(config: TrainConfig, data_source: str | None = None) -> Path:
     """Create the run's output folder and write its ``run.json`` (status ``running``).
 
     ``config.out`` is the folder (``recipes.train`` sets ``runs/<model>-<time>`` when none
     is given); one that holds another run is refused unless ``resume`` or ``overwrite``.
-    A new run also records its training settings in ``checkpoint/settings.json``.
+    A new run also records its training settings in ``checkpoint/settings.json``, with
+    ``data_source`` (what the data loader says it loaded): a resume on other data is refused.
     """
     if not config.out:
         config.out = str(default_out(config.model))
     out = check_run_folder(config)
+    settings_path = out / "checkpoint" / SETTINGS_FILE
+    if config.data and Path(str(config.data)).expanduser().is_dir():
+        data_source = None  # a folder of images: its absolute path is a setting already, checked above
+    if config.resume:
+        check_data_source(out, data_source)
     out.mkdir(parents=True, exist_ok=True)
     settings = shaping_settings(config)
-    settings_path = out / "checkpoint" / SETTINGS_FILE
     if not config.resume or not settings_path.exists():
-        io.write_json(settings_path, {"settings": settings, "epochs": config.epochs})
+        io.write_json(settings_path, {"settings": settings, "epochs": config.epochs, "data_source": data_source})
     io.write_json(out / "run.json", {
         "status": "running", "config": used_settings(config), "summary": {},
         "resume_command": resume_command(config), "started": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -37,7 +37,7 @@ def train(config: TrainConfig) -> RunResult:
     config = config.with_defaults(**defaults(FAST, FULL))
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=dataset.source)
     lr = float(config.extra.get("learning_rate", LEARNING_RATE))
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)

@@ -53,7 +53,7 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     domain = config.extra.get("domain", "thick")
     data = pairs.load_unpaired(config.data, domain, limit=config.limit, seed=config.seed)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=data.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(data.domain_a.shape[1:], seed=config.seed)
         model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),

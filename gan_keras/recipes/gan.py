@@ -44,7 +44,7 @@ def train(config: TrainConfig) -> RunResult:
     if not epochs_given and not fast_mode():
         config = dataclasses.replace(config, epochs=epochs_for_steps(
             config.epochs, len(dataset), config.batch_size, FULL_MIN_STEPS))
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=dataset.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
         gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss, **compile_options(config))

@@ -64,7 +64,7 @@ def train(config: TrainConfig) -> RunResult:
     task = config.extra.get("task", "edges")
     train_pairs = pairs.load_pix2pix_pairs(config.data, task, limit=config.limit, seed=config.seed)
     test = _test_pairs(config, task)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=train_pairs.source)
     lr = LEARNING_RATE["facades" if train_pairs.name == "facades" else "digits"]
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)

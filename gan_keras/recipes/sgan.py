@@ -50,7 +50,7 @@ def train(config: TrainConfig) -> RunResult:
         raise ValueError(f"dataset {config.data!r} has no labels: the SGAN needs a few labelled images")
     test_data = gk_data.load_images(config.data, split="test") if train_data.name in gk_data.DATASETS else None
     keep = sgan.labelled_subset(train_data.labels, per_class, config.seed)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=train_data.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(config.latent_dim, train_data.image_shape, train_data.num_classes, seed=config.seed,
                       **compile_options(config))

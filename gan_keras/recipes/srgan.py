@@ -68,7 +68,7 @@ def train(config: TrainConfig) -> RunResult:
     keras.utils.set_random_seed(config.seed)
     train_pairs = pairs.load_sr_pairs(config.data, SCALE, limit=config.limit, seed=config.seed)
     test = pairs.load_sr_pairs(config.data, SCALE, split="test", seed=config.seed)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=train_pairs.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(train_pairs.input_shape, SCALE, seed=config.seed)
         model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),

@@ -65,7 +65,7 @@ def train(config: TrainConfig) -> RunResult:
     beta = float(config.extra.get("beta", 1.0))
     keras.utils.set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
-    out_dir = run_folder(config)
+    out_dir = run_folder(config, data_source=dataset.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         vae = build(config.latent_dim, dataset.image_shape, beta=beta, seed=config.seed)
         vae.compile(keras.optimizers.Adam(1e-3), **compile_options(config))
