@@ -371,12 +371,11 @@ def test_discogan_learns_to_thicken_without_pairs(tmp_path_factory):
     image 0.201 (A -> B), the mean thin one 0.177 (B -> A); bound 0.7 x the better trivial
     answer. The ink per image (the share of the image the digit covers) of G_AB's outputs is
     0.009 from the true thick digit's on average; the identity's is 0.105 off (bound half).
-    Round trip A -> B -> A: 0.077 (bound 0.3). With the fast mode's 4 epochs A -> B scored
-    0.190 against the mean thick image's 0.201 (0.95 x): not learned, so the test trains 10.
+    Round trip A -> B -> A: 0.077 (bound 0.3). With the fast mode's former 4 epochs A -> B
+    scored 0.190 against the mean thick image's 0.201 (0.95 x): not learned, so the fast mode
+    now trains 10 (the recipe's FAST).
     """
-    # 10 epochs, not the fast mode's 4: after 4 the A -> B error (0.19) is within 5% of the
-    # mean thick digit's (0.20), i.e. not yet learned.
-    out, summary = train_cli("discogan", tmp_path_factory, "--epochs", "10")
+    out, summary = train_cli("discogan", tmp_path_factory)
     g_ab, g_ba = assert_run_folder(out, ("generator_ab.keras", "generator_ba.keras"), extra_metric="cycle_loss")
     assert g_ab.output_shape == g_ba.output_shape == (None, 28, 28, 1)
     name, limit, seed = run_config(out)
