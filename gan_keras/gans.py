@@ -146,15 +146,32 @@ def apply_loss_gradients(tape, scaled_loss, optimizer, variables):
     return grads
 
 
-@contextlib.contextmanager
-def precision_policy(mixed: bool = False):
-    """Build models inside this block to get float16 compute (``mixed_float16``) or float32.
+# The dtype policies a run can train under (``train --precision``). Only float16 needs loss
+# scaling: bfloat16 has float32's exponent range, so its small gradients do not underflow.
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
-    The global dtype policy is restored on exit, so a notebook's later models are not
-    affected. Trainers see the float16 layers and wrap both optimizers for loss scaling.
+
+def precision_name(policy) -> str:
+    """Return the policy name of ``policy``: one of :data:`PRECISIONS`, or a bool (``True``: float16)."""
+    if isinstance(policy, bool):
+        return "mixed_float16" if policy else "float32"
+    if not isinstance(policy, str) or policy not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {policy!r}")
+    return policy
+
+
+@contextlib.contextmanager
+def precision_policy(policy="float32"):
+    """Build models inside this block to compute in ``policy``: a name of :data:`PRECISIONS`.
+
+    ``"mixed_float16"`` and ``"mixed_bfloat16"`` keep float32 variables and compute in 16
+    bits; trainers wrap an optimizer for loss scaling only when its models compute in
+    float16. ``True``/``False`` still mean ``"mixed_float16"``/``"float32"``. The global
+    dtype policy is restored on exit, so a notebook's later models are not affected.
     """
+    name = precision_name(policy)
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
+    keras.config.set_dtype_policy(name)
     try:
         yield
     finally:
@@ -412,7 +429,7 @@ class GAN(TrainerMixin, keras.Model):
         ``gradient_penalty_weight`` defaults to 10 for ``"wasserstein"`` (WGAN-GP) and 0
         otherwise. ``loss_scale=None`` wraps each optimizer in a ``LossScaleOptimizer``
         exactly when its model computes in float16 (built inside
-        ``precision_policy(mixed=True)``); ``True`` forces it. ``jit_compile=True`` turns
+        ``precision_policy("mixed_float16")``); ``True`` forces it. ``jit_compile=True`` turns
         on XLA (Keras' ``"auto"`` leaves it off on a CPU and under ``tf.distribute``).
         """
         d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
