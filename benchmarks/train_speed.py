@@ -270,7 +270,7 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, precision="
     return timer.times
 
 
-def time_recipes(names, steps: int, batch_size: int) -> dict:
+def time_recipes(names, steps: int, batch_size: int, precision: str = "float32") -> dict:
     """Run each recipe's ``train`` once and time its training steps; return name -> result."""
     import keras
     import tensorflow as tf
@@ -295,7 +295,8 @@ def time_recipes(names, steps: int, batch_size: int) -> dict:
         try:
             with tempfile.TemporaryDirectory() as out:
                 config = recipes.TrainConfig(model=name, data="digits", epochs=1, batch_size=batch_size,
-                                             limit=batch_size * (steps + WARMUP), out=out, verbose=0, seed=0)
+                                             limit=batch_size * (steps + WARMUP), out=out, verbose=0, seed=0,
+                                             precision=precision)
                 start = time.perf_counter()
                 recipes.train(config)
                 total = time.perf_counter() - start
@@ -622,8 +623,13 @@ def main(argv=None) -> int:
                         help="batch of parts 1-3 (default 64; part 4 uses each row's own batch)")
     parser.add_argument("--models", nargs="*", help="recipes to time (default: every registered one)")
     parser.add_argument("--skip-recipes", action="store_true")
+    parser.add_argument("--skip-tables", action="store_true",
+                        help="leave out the tutorial DCGAN's tables (a)-(d): the recipes only")
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of parts 1-2, the variants of a table taking turns (default 2)")
+    parser.add_argument("--recipe-precisions", nargs="+", default=["float32"],
+                        choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                        help="time every recipe under each of these --precision values (default: float32)")
     parser.add_argument("--float16", action="store_true",
                         help="also time GAN.fit under mixed_float16 (over 100x slower on most CPUs)")
     parser.add_argument("--out", help="also write the tables as Markdown to this file")
@@ -713,10 +719,8 @@ def speed_table(title, variants, rounds, batch, ratio_to=None, note=None) -> lis
     return lines
 
 
-def speed_rows(args, images) -> list[str]:
-    """Run parts 1-3 (images per second) and return their Markdown lines."""
-    from gan_keras import recipes
-
+def dcgan_tables(args, images) -> list[str]:
+    """Run the tutorial DCGAN's tables (a)-(d) and return their Markdown lines."""
     b, n = args.batch_size, args.steps
     lines = ["", f"Timed steps: {n} per round after {WARMUP} warm-up steps, {args.rounds} rounds "
              "interleaved (the variants of a table take turns); median time per step over the rounds.",
@@ -759,16 +763,28 @@ def speed_rows(args, images) -> list[str]:
                          note=None if args.float16 else "mixed_float16: not timed in this run (add --float16; "
                          "over 100x slower than float32 on a CPU without float16 arithmetic).")
 
+    return lines
+
+
+def speed_rows(args, images) -> list[str]:
+    """Run parts 1-3 (images per second) and return their Markdown lines."""
+    from gan_keras import recipes
+
+    lines = [] if args.skip_tables else dcgan_tables(args, images)
     if not args.skip_recipes:
         names = args.models or recipes.available()
-        lines += ["", "## Every registered recipe (fast-mode models, digits stand-in, its own train())", "",
-                  "| model | batch | ms/step | images/s | whole run (s) |", "|---|---|---|---|---|"]
-        for name, result in time_recipes(names, args.steps, args.batch_size).items():
-            if "error" in result:
-                lines.append(f"| {name} | | not timed: {result['error']} | | |")
-            else:
-                lines.append(row(name, result["times"], result["batch"]) + f" {result['run_s']:.1f} |")
-            print(lines[-1], flush=True)
+        for precision in args.recipe_precisions:
+            lines += ["", f"## Every registered recipe (fast-mode models, digits stand-in, its own train(), "
+                      f"--precision {precision})", "",
+                      "| model | batch | ms/step | images/s | whole run (s) |", "|---|---|---|---|---|"]
+            for line in lines[-5:]:
+                print(line, flush=True)
+            for name, result in time_recipes(names, args.steps, args.batch_size, precision).items():
+                if "error" in result:
+                    lines.append(f"| {name} | | not timed: {result['error']} | | |")
+                else:
+                    lines.append(row(name, result["times"], result["batch"]) + f" {result['run_s']:.1f} |")
+                print(lines[-1], flush=True)
     return lines
 
 
