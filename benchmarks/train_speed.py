@@ -7,11 +7,16 @@
 Four parts, in one run on the same machine:
 
 1. The TensorFlow tutorial's DCGAN (generator 100 -> 7x7x256 -> 7x7x128 -> 14x14x64 ->
-   28x28x1, discriminator 28x28x1 -> 14x14x64 -> 7x7x128 -> 1, Adam 1e-4, batch 64)
-   trained by a plain ``tf.function`` + ``GradientTape`` loop written below: the baseline.
-2. The same two networks trained by ``gan_keras.GAN.fit`` in graph mode (the default),
-   with XLA (``jit_compile=True``, ``--jit``) and with mixed precision
-   (``--mixed-precision``): the measurements behind the defaults.
+   28x28x1, discriminator 28x28x1 -> 14x14x64 -> 7x7x128 -> 1, batch 64) trained by
+   hand-written ``tf.function`` + ``GradientTape`` loops below and by ``gan_keras.GAN.fit``,
+   in four tables: (a) ``GAN.fit`` against a plain loop of the *same* alternating updates
+   (the paper's order: D's step, then G's step with new noise), which measures ``fit``'s
+   overhead; (b) ``GAN(simultaneous=True).fit`` beside the tutorial's own loop (one
+   generator pass, both players updated from it); (c) float32 against ``mixed_bfloat16``
+   (``--precision``) for the tutorial's loop and for ``GAN.fit``; (d) XLA (``--jit``) and,
+   with ``--float16``, ``mixed_float16``. The variants of a table take turns for
+   ``--rounds`` rounds, so a change of load hits them alike.
+2. (The speed options of part 1 are the measurements behind the defaults.)
 3. Every recipe registered in ``gan_keras.recipes`` at the time of the run, trained by its
    own ``train()`` (fast-mode models, the digits stand-in); a callback times each step.
 4. Time to the quality bars of chapters 03-04 (``--skip-quality`` leaves it out). Each row
@@ -153,21 +158,70 @@ def tutorial_train_step(generator, discriminator, batch_size: int, noise_dim: in
     return train_step
 
 
-def time_plain_loop(images, batch_size: int, steps: int) -> list[float]:
-    """Train the tutorial DCGAN with its own GradientTape loop; return seconds per step."""
+def alternating_train_step(generator, discriminator, batch_size: int, noise_dim: int = 100,
+                           learning_rate: float = 1e-4):
+    """Return a hand-written ``train_step(real_images) -> (d_loss, g_loss)`` of the paper's order.
+
+    The updates ``gan_keras.GAN.train_step`` makes, written as a plain loop: the
+    discriminator's step on its own fakes, then the generator's step with new noise against
+    the updated discriminator; the package's non-saturating losses and Adam(1e-4, 0.5) for
+    each player, as ``time_package_gan`` compiles. No trackers, no ``fit``.
+    """
+    import tensorflow as tf
+
+    from gan_keras import gans
+    from gan_keras import losses as gan_losses
+
+    d_loss_fn, g_loss_fn, _ = gan_losses.get_loss_pair("non_saturating")
+    d_opt, g_opt = gans.make_optimizer(learning_rate), gans.make_optimizer(learning_rate)
+
+    @tf.function
+    def train_step(real_images):
+        # Train the discriminator
+        noise = tf.random.normal([batch_size, noise_dim])
+        with tf.GradientTape() as tape:
+            fake_images = generator(noise, training=True)
+            d_loss = d_loss_fn(discriminator(real_images, training=True), discriminator(fake_images, training=True))
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                                  discriminator.trainable_variables))
+        # Train the generator (the discriminator's weights stay fixed)
+        noise = tf.random.normal([batch_size, noise_dim])
+        with tf.GradientTape() as tape:
+            g_loss = g_loss_fn(discriminator(generator(noise, training=True), training=True))
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables),
+                                  generator.trainable_variables))
+        return d_loss, g_loss
+
+    return train_step
+
+
+def time_plain_loop(images, batch_size: int, steps: int, order: str = "tutorial",
+                    precision: str = "float32") -> list[float]:
+    """Train the tutorial DCGAN with a hand-written GradientTape loop; return seconds per step.
+
+    ``order="tutorial"``: the tutorial's own step (both players from one forward pass);
+    ``"alternating"``: the paper's order of ``GAN.train_step`` (:func:`alternating_train_step`).
+    Each timed step runs from fetching the batch to reading both losses back, as a step of
+    ``fit`` does (its timer spans the batch fetch inside ``train_function`` and the logs).
+    """
     import keras
     import tensorflow as tf
 
+    from gan_keras import gans
+
     keras.utils.set_random_seed(0)
-    generator, discriminator = tutorial_generator(), tutorial_discriminator()
-    train_step = tutorial_train_step(generator, discriminator, batch_size)
+    with gans.precision_policy(precision):
+        generator, discriminator = tutorial_generator(), tutorial_discriminator()
+    make = tutorial_train_step if order == "tutorial" else alternating_train_step
+    train_step = make(generator, discriminator, batch_size)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=0).repeat()
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    iterator = iter(ds)
     times = []
-    for i, batch in enumerate(ds.take(WARMUP + steps)):
+    for i in range(WARMUP + steps):
         start = time.perf_counter()
-        g_loss, _ = train_step(batch)
-        float(g_loss)  # wait for the step to finish
+        first, second = train_step(next(iterator))
+        float(first), float(second)  # wait for the step to finish
         if i >= WARMUP:
             times.append(time.perf_counter() - start)
     return times
@@ -196,7 +250,8 @@ def step_timer():
     return StepTimer()
 
 
-def time_package_gan(images, batch_size: int, steps: int, jit=False, mixed=False) -> list[float]:
+def time_package_gan(images, batch_size: int, steps: int, jit=False, precision="float32",
+                     simultaneous=False) -> list[float]:
     """Train the tutorial's networks with ``gan_keras.GAN.fit``; return seconds per step."""
     import keras
     import tensorflow as tf
@@ -204,9 +259,9 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, mixed=False
     from gan_keras import GAN, gans
 
     keras.utils.set_random_seed(0)
-    with gans.precision_policy(mixed):
+    with gans.precision_policy(precision):
         generator, discriminator = tutorial_generator(), tutorial_discriminator()
-    gan = GAN(generator, discriminator, seed=0)
+    gan = GAN(generator, discriminator, seed=0, simultaneous=simultaneous)
     gan.compile(gans.make_optimizer(1e-4), gans.make_optimizer(1e-4), jit_compile=jit)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=0).repeat()
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
@@ -215,7 +270,7 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, mixed=False
     return timer.times
 
 
-def time_recipes(names, steps: int, batch_size: int) -> dict:
+def time_recipes(names, steps: int, batch_size: int, precision: str = "float32") -> dict:
     """Run each recipe's ``train`` once and time its training steps; return name -> result."""
     import keras
     import tensorflow as tf
@@ -240,7 +295,8 @@ def time_recipes(names, steps: int, batch_size: int) -> dict:
         try:
             with tempfile.TemporaryDirectory() as out:
                 config = recipes.TrainConfig(model=name, data="digits", epochs=1, batch_size=batch_size,
-                                             limit=batch_size * (steps + WARMUP), out=out, verbose=0, seed=0)
+                                             limit=batch_size * (steps + WARMUP), out=out, verbose=0, seed=0,
+                                             precision=precision)
                 start = time.perf_counter()
                 recipes.train(config)
                 total = time.perf_counter() - start
@@ -567,6 +623,15 @@ def main(argv=None) -> int:
                         help="batch of parts 1-3 (default 64; part 4 uses each row's own batch)")
     parser.add_argument("--models", nargs="*", help="recipes to time (default: every registered one)")
     parser.add_argument("--skip-recipes", action="store_true")
+    parser.add_argument("--skip-tables", action="store_true",
+                        help="leave out the tutorial DCGAN's tables (a)-(d): the recipes only")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of parts 1-2, the variants of a table taking turns (default 2)")
+    parser.add_argument("--recipe-precisions", nargs="+", default=["float32"],
+                        choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                        help="time every recipe under each of these --precision values (default: float32)")
+    parser.add_argument("--float16", action="store_true",
+                        help="also time GAN.fit under mixed_float16 (over 100x slower on most CPUs)")
     parser.add_argument("--out", help="also write the tables as Markdown to this file")
     quality = parser.add_argument_group("part 4: time to the quality bars of chapters 03-04 (on by default)")
     quality.add_argument("--skip-quality", action="store_true", help="leave part 4 out")
@@ -617,37 +682,109 @@ def main(argv=None) -> int:
     return 0
 
 
+def timed_rounds(variants, rounds: int) -> dict:
+    """Run each ``(label, run)`` ``rounds`` times, interleaved; return label -> pooled step times or error."""
+    pooled = {label: [] for label, _ in variants}
+    errors = {}
+    for _ in range(rounds):
+        for label, run in variants:
+            if label in errors:
+                continue
+            try:
+                pooled[label].extend(run())
+            except Exception as exc:  # report and continue with the next variant
+                errors[label] = f"failed: {type(exc).__name__}: {str(exc)[:80]}"
+            gc.collect()
+    return {label: errors.get(label, pooled[label]) for label, _ in variants}
+
+
+def speed_table(title, variants, rounds, batch, ratio_to=None, note=None) -> list[str]:
+    """Time ``variants`` and return a Markdown table (ms/step, images/s, ratio to ``ratio_to``)."""
+    lines = ["", f"### {title}", ""] + ([note, ""] if note else [])
+    lines += ["| training | batch | ms/step | images/s | ratio |", "|---|---|---|---|---|"]
+    for line in lines:
+        print(line, flush=True)
+    results = timed_rounds(variants, rounds)
+    base = results.get(ratio_to)
+    for label, _ in variants:
+        times = results[label]
+        if isinstance(times, str):
+            lines.append(f"| {label} | {batch} | {times} | | |")
+        else:
+            median = statistics.median(times)
+            ratio = (f"{median / statistics.median(base):.3f}" if isinstance(base, list) and base
+                     and label != ratio_to else "1" if label == ratio_to else "")
+            lines.append(f"| {label} | {batch} | {1000 * median:.1f} | {batch / median:.0f} | {ratio} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
+def dcgan_tables(args, images) -> list[str]:
+    """Run the tutorial DCGAN's tables (a)-(d) and return their Markdown lines."""
+    b, n = args.batch_size, args.steps
+    lines = ["", f"Timed steps: {n} per round after {WARMUP} warm-up steps, {args.rounds} rounds "
+             "interleaved (the variants of a table take turns); median time per step over the rounds.",
+             "", "## The tutorial's DCGAN: plain loops vs gan_keras.GAN.fit"]
+    for line in lines:
+        print(line, flush=True)
+    alternating = "plain tf.function loop, the paper's alternating updates (as GAN.train_step)"
+    lines += speed_table(
+        "(a) The same alternating updates: GAN.fit against a hand-written loop", [
+            (alternating, lambda: time_plain_loop(images, b, n, order="alternating")),
+            ("gan_keras.GAN.fit, graph mode (default)", lambda: time_package_gan(images, b, n)),
+        ], args.rounds, b, ratio_to=alternating,
+        note="Both: the tutorial's networks, the package's non-saturating losses, Adam(1e-4, 0.5), "
+             "D's step then G's step with new noise. Ratio: GAN.fit over the plain loop.")
+    tutorial = "plain tf.function loop, the tutorial's own step (baseline)"
+    lines += speed_table(
+        "(b) The tutorial's simultaneous update: GAN(simultaneous=True).fit against the tutorial's loop", [
+            (tutorial, lambda: time_plain_loop(images, b, n, order="tutorial")),
+            ("gan_keras.GAN(simultaneous=True).fit", lambda: time_package_gan(images, b, n, simultaneous=True)),
+            ("gan_keras.GAN.fit, the paper's order (default)", lambda: time_package_gan(images, b, n)),
+        ], args.rounds, b, ratio_to=tutorial,
+        note="One generator pass, both players' gradients from it (the tutorial: Adam 1e-4 with "
+             "beta_1 0.9 and Keras' cross-entropy; the package: Adam(1e-4, 0.5), its own losses). "
+             "Ratio: over the tutorial's loop.")
+    lines += speed_table(
+        "(c) float32 against mixed_bfloat16 (--precision)", [
+            ("tutorial's loop, float32", lambda: time_plain_loop(images, b, n)),
+            ("tutorial's loop, mixed_bfloat16", lambda: time_plain_loop(images, b, n, precision="mixed_bfloat16")),
+            ("gan_keras.GAN.fit, float32", lambda: time_package_gan(images, b, n)),
+            ("gan_keras.GAN.fit, mixed_bfloat16", lambda: time_package_gan(images, b, n, precision="mixed_bfloat16")),
+            ("gan_keras.GAN(simultaneous=True).fit, mixed_bfloat16",
+             lambda: time_package_gan(images, b, n, precision="mixed_bfloat16", simultaneous=True)),
+        ], args.rounds, b, ratio_to="tutorial's loop, float32",
+        note="Ratio: over the tutorial's loop in float32 (below 1: faster).")
+    other = [("gan_keras.GAN.fit, XLA (--jit)", lambda: time_package_gan(images, b, n, jit=True))]
+    if args.float16:
+        other.append(("gan_keras.GAN.fit, mixed_float16 (--mixed-precision)",
+                      lambda: time_package_gan(images, b, n, precision="mixed_float16")))
+    lines += speed_table("(d) Other speed options of GAN.fit", other, 1, b,
+                         note=None if args.float16 else "mixed_float16: not timed in this run (add --float16; "
+                         "over 100x slower than float32 on a CPU without float16 arithmetic).")
+
+    return lines
+
+
 def speed_rows(args, images) -> list[str]:
     """Run parts 1-3 (images per second) and return their Markdown lines."""
     from gan_keras import recipes
 
-    lines = ["", f"Timed steps: {args.steps} after {WARMUP} warm-up steps; median time per step.", "",
-             "## The tutorial's DCGAN: plain loop vs gan_keras.GAN.fit", "",
-             "| training | batch | ms/step | images/s |", "|---|---|---|---|"]
-    variants = [
-        ("plain tf.function + GradientTape loop (baseline)", lambda: time_plain_loop(images, args.batch_size, args.steps)),
-        ("gan_keras.GAN.fit, graph mode (default)", lambda: time_package_gan(images, args.batch_size, args.steps)),
-        ("gan_keras.GAN.fit, XLA (--jit)", lambda: time_package_gan(images, args.batch_size, args.steps, jit=True)),
-        ("gan_keras.GAN.fit, mixed precision (--mixed-precision)",
-         lambda: time_package_gan(images, args.batch_size, args.steps, mixed=True)),
-    ]
-    for label, run in variants:
-        try:
-            lines.append(row(label, run(), args.batch_size))
-        except Exception as exc:
-            lines.append(f"| {label} | {args.batch_size} | failed: {type(exc).__name__}: {str(exc)[:80]} | |")
-        print(lines[-1], flush=True)
-
+    lines = [] if args.skip_tables else dcgan_tables(args, images)
     if not args.skip_recipes:
         names = args.models or recipes.available()
-        lines += ["", "## Every registered recipe (fast-mode models, digits stand-in, its own train())", "",
-                  "| model | batch | ms/step | images/s | whole run (s) |", "|---|---|---|---|---|"]
-        for name, result in time_recipes(names, args.steps, args.batch_size).items():
-            if "error" in result:
-                lines.append(f"| {name} | | not timed: {result['error']} | | |")
-            else:
-                lines.append(row(name, result["times"], result["batch"]) + f" {result['run_s']:.1f} |")
-            print(lines[-1], flush=True)
+        for precision in args.recipe_precisions:
+            lines += ["", f"## Every registered recipe (fast-mode models, digits stand-in, its own train(), "
+                      f"--precision {precision})", "",
+                      "| model | batch | ms/step | images/s | whole run (s) |", "|---|---|---|---|---|"]
+            for line in lines[-5:]:
+                print(line, flush=True)
+            for name, result in time_recipes(names, args.steps, args.batch_size, precision).items():
+                if "error" in result:
+                    lines.append(f"| {name} | | not timed: {result['error']} | | |")
+                else:
+                    lines.append(row(name, result["times"], result["batch"]) + f" {result['run_s']:.1f} |")
+                print(lines[-1], flush=True)
     return lines
 
 

@@ -209,9 +209,13 @@ def _add_train(sub) -> None:
                    "holds a run is refused without --resume or --overwrite")
     p.add_argument("--fast", action="store_true", help="fast mode: small data and few epochs")
     p.add_argument("--offline", action="store_true", help="never try to download data")
+    p.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"], default=None,
+                   help="compute dtype (float32 variables either way): float32 (default), mixed_float16 "
+                        "(loss scaling for both optimizers; helps on recent GPUs, very slow on a CPU) or "
+                        "mixed_bfloat16 (no loss scaling; faster on CPUs with AMX/AVX-512 BF16 and on "
+                        "A100/H100-class GPUs)")
     p.add_argument("--mixed-precision", action="store_true",
-                   help="float16 compute with loss scaling for both optimizers (helps on recent "
-                        "GPUs; slower on a CPU)")
+                   help="the same as --precision mixed_float16")
     p.add_argument("--jit", action="store_true",
                    help="compile the training step with XLA (default: Keras' auto, off on a CPU)")
     p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
@@ -241,7 +245,7 @@ def _run_train(args) -> int:
     config = recipes.TrainConfig(
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
-        mixed_precision=args.mixed_precision, jit=True if args.jit else None, resume=args.resume,
+        mixed_precision=args.mixed_precision, precision=args.precision, jit=True if args.jit else None, resume=args.resume,
         overwrite=args.overwrite, strategy=args.strategy,
     )
     try:

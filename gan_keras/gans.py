@@ -146,15 +146,32 @@ def apply_loss_gradients(tape, scaled_loss, optimizer, variables):
     return grads
 
 
-@contextlib.contextmanager
-def precision_policy(mixed: bool = False):
-    """Build models inside this block to get float16 compute (``mixed_float16``) or float32.
+# The dtype policies a run can train under (``train --precision``). Only float16 needs loss
+# scaling: bfloat16 has float32's exponent range, so its small gradients do not underflow.
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
-    The global dtype policy is restored on exit, so a notebook's later models are not
-    affected. Trainers see the float16 layers and wrap both optimizers for loss scaling.
+
+def precision_name(policy) -> str:
+    """Return the policy name of ``policy``: one of :data:`PRECISIONS`, or a bool (``True``: float16)."""
+    if isinstance(policy, bool):
+        return "mixed_float16" if policy else "float32"
+    if not isinstance(policy, str) or policy not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {policy!r}")
+    return policy
+
+
+@contextlib.contextmanager
+def precision_policy(policy="float32"):
+    """Build models inside this block to compute in ``policy``: a name of :data:`PRECISIONS`.
+
+    ``"mixed_float16"`` and ``"mixed_bfloat16"`` keep float32 variables and compute in 16
+    bits; trainers wrap an optimizer for loss scaling only when its models compute in
+    float16. ``True``/``False`` still mean ``"mixed_float16"``/``"float32"``. The global
+    dtype policy is restored on exit, so a notebook's later models are not affected.
     """
+    name = precision_name(policy)
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
+    keras.config.set_dtype_policy(name)
     try:
         yield
     finally:
@@ -371,9 +388,20 @@ class GAN(TrainerMixin, keras.Model):
     ``d_steps=k`` a batch that ``fit`` hands over holds the ``k`` minibatches (batch the
     dataset with ``k * batch_size``, see :func:`d_step_minibatches`); each minibatch and
     the generator's step have ``batch_size`` samples. Introduced in ``notebooks/01_gan_basics.ipynb``.
+
+    ``simultaneous=False`` (the default) is the paper's alternating order: the
+    discriminator is updated first, then the generator draws new noise and runs a second
+    forward pass against the *updated* discriminator. ``simultaneous=True`` is the variant
+    of the TensorFlow DCGAN tutorial (and of many code bases): one generator forward pass
+    per step, both players' gradients taken from the same fake batch and the same
+    discriminator outputs, then both applied together, so the generator follows the
+    discriminator as it was *before* this step's update. It saves one generator and one
+    discriminator forward pass per step; it is a different algorithm, not a faster way of
+    computing the paper's (``course/02_loss_computation.md``). It needs ``d_steps=1``.
     """
 
-    def __init__(self, generator, discriminator, d_steps: int = 1, seed: int | None = None, **kwargs):
+    def __init__(self, generator, discriminator, d_steps: int = 1, seed: int | None = None,
+                 simultaneous: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.generator = check_model(generator, "generator")
         self.discriminator = check_model(discriminator, "discriminator")
@@ -388,6 +416,12 @@ class GAN(TrainerMixin, keras.Model):
         self.latent_dim = int(model_input_shape(generator)[-1])
         self.sample_shape = g_out
         self.d_steps = int(d_steps)
+        if not isinstance(simultaneous, (bool, np.bool_)):
+            raise TypeError(f"simultaneous must be True or False, got {type(simultaneous).__name__}")
+        if simultaneous and self.d_steps != 1:
+            raise ValueError(f"simultaneous=True updates both players from one forward pass, so it takes "
+                             f"d_steps=1, got d_steps={self.d_steps}")
+        self.simultaneous = bool(simultaneous)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -412,7 +446,7 @@ class GAN(TrainerMixin, keras.Model):
         ``gradient_penalty_weight`` defaults to 10 for ``"wasserstein"`` (WGAN-GP) and 0
         otherwise. ``loss_scale=None`` wraps each optimizer in a ``LossScaleOptimizer``
         exactly when its model computes in float16 (built inside
-        ``precision_policy(mixed=True)``); ``True`` forces it. ``jit_compile=True`` turns
+        ``precision_policy("mixed_float16")``); ``True`` forces it. ``jit_compile=True`` turns
         on XLA (Keras' ``"auto"`` leaves it off on a CPU and under ``tf.distribute``).
         """
         d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
@@ -491,6 +525,36 @@ class GAN(TrainerMixin, keras.Model):
         apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
         return g_loss
 
+    def simultaneous_step(self, real_samples):
+        """Update both players from one forward pass (the tutorial's order, ``simultaneous=True``).
+
+        One noise batch, one generator pass; the discriminator's loss and the generator's
+        loss come from the same discriminator outputs, and both gradients are taken before
+        either update is applied. Returns ``(d_loss, g_loss, real_logits, fake_logits)``.
+        """
+        batch_size = ops.shape(real_samples)[0]
+        z = self.sample_latent(batch_size)
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake_samples = self.generator(z, training=True)
+            real_logits = self.discriminator(real_samples, training=True)
+            fake_logits = self.discriminator(fake_samples, training=True)
+            d_loss = self.d_loss_fn(real_logits, fake_logits)
+            if self.gradient_penalty_weight:
+                alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
+                alpha = replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
+                d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
+                    self.discriminator, real_samples, fake_samples, alpha=alpha
+                )
+            g_loss = self.g_loss_fn(fake_logits)
+            d_scaled = prepare_loss(d_loss, self.d_optimizer)
+            g_scaled = prepare_loss(g_loss, self.g_optimizer)
+        d_vars, g_vars = self.discriminator.trainable_weights, self.generator.trainable_weights
+        d_grads = d_tape.gradient(d_scaled, d_vars)
+        g_grads = g_tape.gradient(g_scaled, g_vars)
+        self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+        self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+        return d_loss, g_loss, real_logits, fake_logits
+
     def update_trackers(self, d_loss, g_loss, real_logits, fake_logits):
         """Add one step's losses and mean ``D(x)``, ``D(G(z))`` to the trackers; return their results."""
         self.d_loss_tracker.update_state(d_loss)
@@ -501,6 +565,8 @@ class GAN(TrainerMixin, keras.Model):
 
     def train_step(self, data):
         real_samples, _ = split_batch(data)
+        if self.simultaneous:  # the tutorial's variant: both players from one forward pass
+            return self.update_trackers(*self.simultaneous_step(real_samples))
         # Train the discriminator (k steps, each on a new real minibatch: the paper's algorithm)
         minibatches = d_step_minibatches(real_samples, self.d_steps)
         for real_minibatch in minibatches:

@@ -112,7 +112,7 @@ class VAE(TrainerMixin, keras.Model):
         """Set the optimizer (Adam, learning rate 1e-3, by default).
 
         It is wrapped in a ``LossScaleOptimizer`` when the encoder or decoder computes in
-        float16 (built inside ``gans.precision_policy(mixed=True)``) or ``loss_scale=True``.
+        float16 (built inside ``gans.precision_policy("mixed_float16")``) or ``loss_scale=True``.
         """
         compile_one_player(self, optimizer, [self.encoder, self.decoder], loss_scale=loss_scale, **kwargs)
 

@@ -65,7 +65,10 @@ def check_config(config: TrainConfig) -> None:
     """Refuse an option or setting the recipe of ``config.model`` does not use (never ignore it)."""
     recipe = get(config.model)
     for option, flag in OPTION_FLAGS.items():
-        if getattr(config, option, None) and option not in getattr(recipe, "OPTIONS", ()):
+        asked = getattr(config, option, None)
+        if option == "mixed_precision" and not asked and config.compute_precision != "float32":
+            asked, flag = True, f"--precision {config.compute_precision}"  # every 16-bit policy
+        if asked and option not in getattr(recipe, "OPTIONS", ()):
             able = [n for n in REGISTRY if supports(n, option)]
             raise ValueError(
                 f"train {config.model} does not support {flag} yet "

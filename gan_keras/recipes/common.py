@@ -34,7 +34,7 @@ BASE_SETTINGS = ("data", "epochs", "batch_size", "limit", "seed")
 OPTIONAL_SETTINGS = ("epochs", "batch_size", "latent_dim", "limit", "loss")
 SETTING_FLAGS = {"data": "--data", "epochs": "--epochs", "batch_size": "--batch-size",
                  "latent_dim": "--latent-dim", "limit": "--limit", "loss": "--loss", "seed": "--seed",
-                 "mixed_precision": "--mixed-precision", "strategy": "--strategy", "jit": "--jit",
+                 "mixed_precision": "--mixed-precision", "precision": "--precision", "strategy": "--strategy", "jit": "--jit",
                  "model": "MODEL", "extra": "extra settings", "fast_mode": "--fast"}
 # What --resume may change: the epochs to reach, XLA compilation and how progress shows.
 # Every other setting shapes the training and must be the checkpoint's (recorded in
@@ -78,9 +78,12 @@ class TrainConfig:
     verbose: int | str | None = None
     show: bool = False
     extra: dict = field(default_factory=dict)
-    # Speed and fault options (``--mixed-precision``, ``--jit``, ``--resume``). ``jit=None``
+    # Speed and fault options (``--precision``, ``--jit``, ``--resume``). ``jit=None``
     # is Keras' "auto": off on a CPU, where XLA measured slower (benchmarks/RESULTS_speed.md).
+    # ``precision``: "float32", "mixed_float16" or "mixed_bfloat16" (None: float32, or
+    # mixed_float16 with ``mixed_precision=True``, the older spelling of the same).
     mixed_precision: bool = False
+    precision: str | None = None
     jit: bool | None = None
     resume: bool = False
     # Replace the run already in ``out`` (its files are removed first); without it and
@@ -99,11 +102,26 @@ class TrainConfig:
             validate.instance(self.data, "data", str, "a dataset name or a folder path (a string)")
         if self.loss is not None:
             validate.instance(self.loss, "loss", str, "a loss name (a string)")
+        if self.precision is not None:
+            from gan_keras.gans import PRECISIONS
+
+            if self.precision not in PRECISIONS:
+                raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+            if self.mixed_precision and self.precision != "mixed_float16":
+                raise ValueError(f"--mixed-precision means --precision mixed_float16, but --precision "
+                                 f"{self.precision} was given too: give one of them")
         if self.resume and self.overwrite:
             raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
         if self.strategy not in TRAIN_STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(TRAIN_STRATEGIES)}, got {self.strategy!r} "
                              "(several machines: see gan_keras.distribute)")
+
+    @property
+    def compute_precision(self) -> str:
+        """The dtype policy the run's models are built in (``precision``, or from ``mixed_precision``)."""
+        if self.precision is not None:
+            return self.precision
+        return "mixed_float16" if self.mixed_precision else "float32"
 
     def with_defaults(self, **defaults) -> "TrainConfig":
         """Return a copy where every ``None`` setting takes the recipe's default."""
@@ -223,7 +241,8 @@ def used_settings(config: TrainConfig) -> dict:
     data = record.get("data")
     if isinstance(data, str) and data not in DATA_NAMES and Path(data).is_dir():
         record["data"] = str(Path(data).resolve())  # a folder of images: found from any working folder
-    record.update(mixed_precision=config.mixed_precision, jit=config.jit, strategy=config.strategy,
+    precision = config.compute_precision
+    record.update(mixed_precision=precision == "mixed_float16", precision=precision, jit=config.jit, strategy=config.strategy,
                   extra=dict(config.extra), out=None if config.out is None else str(config.out))
     return record
 
@@ -324,6 +343,9 @@ def prepare_resume(config: TrainConfig) -> TrainConfig:
             if "fast_mode" in info:
                 stored["fast_mode"] = info["fast_mode"]
             stored_epochs = info["config"].get("epochs")
+    if stored is not None and "precision" not in stored and "mixed_precision" in stored:
+        # A checkpoint of before --precision: --mixed-precision was float16, otherwise float32
+        stored = dict(stored, precision="mixed_float16" if stored["mixed_precision"] else "float32")
     if stored is None:
         return dataclasses.replace(config, data=config.data or "mnist",
                                    seed=0 if config.seed is None else config.seed)
@@ -341,6 +363,8 @@ def prepare_resume(config: TrainConfig) -> TrainConfig:
     for name in sorted(set(stored) & set(asked)):
         if name == "extra" and not config.extra:
             continue
+        if name == "mixed_precision" and "precision" in stored:
+            continue  # the same setting as --precision (named there)
         if stored.get(name) != asked.get(name):
             if name == "fast_mode":
                 differences.append("the run was trained " + ("in fast mode: add --fast" if stored.get(name)
@@ -421,7 +445,7 @@ def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = Fals
 def model_scope(config: TrainConfig):
     """The context in which to build *and compile* a run's models.
 
-    Float16 compute with ``--mixed-precision``; with ``--strategy mirrored`` the scope of a
+    The dtype policy of ``--precision`` (float16 compute also with ``--mixed-precision``); with ``--strategy mirrored`` the scope of a
     ``tf.distribute.MirroredStrategy`` (variables and optimizer slots mirrored on every
     device; ``fit`` then splits each global batch across the replicas).
     """
@@ -436,7 +460,7 @@ def model_scope(config: TrainConfig):
             stack.enter_context(strategy.scope())
             print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "
                   f"({config.strategy}); each global batch is split across them", file=sys.stderr)
-        stack.enter_context(precision_policy(bool(config.mixed_precision)))
+        stack.enter_context(precision_policy(config.compute_precision))
         yield
 
 

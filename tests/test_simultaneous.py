@@ -1,0 +1,141 @@
+"""``GAN(..., simultaneous=True)``: the TensorFlow tutorial's update, beside the paper's order.
+
+The default (``simultaneous=False``) must train exactly as the trainer did before the option
+existed: ``TodayGAN`` below is a verbatim copy of that ``train_step`` (with its ``d_step`` and
+``g_step``). ``simultaneous=True`` must equal a hand-written ``GradientTape`` step that takes
+both players' gradients from one generator pass and applies them together.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+
+from gan_keras import gans, losses as gan_losses, models
+from gan_keras.gans import GAN, apply_loss_gradients, d_step_minibatches, prepare_loss, split_batch
+
+LATENT, SHAPE, BATCH, STEPS = 3, (4, 5, 1), 6, 4
+
+
+class TodayGAN(GAN):
+    """The alternating train_step of before the option (copied, not called)."""
+
+    def d_step(self, real_samples):
+        batch_size = ops.shape(real_samples)[0]
+        z = self.sample_latent(batch_size)
+        with tf.GradientTape() as tape:
+            fake_samples = self.generator(z, training=True)
+            real_logits = self.discriminator(real_samples, training=True)
+            fake_logits = self.discriminator(fake_samples, training=True)
+            d_loss = self.d_loss_fn(real_logits, fake_logits)
+            if self.gradient_penalty_weight:
+                alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
+                alpha = gans.replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
+                d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
+                    self.discriminator, real_samples, fake_samples, alpha=alpha
+                )
+            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
+        return d_loss, real_logits, fake_logits
+
+    def g_step(self, batch_size):
+        z = self.sample_latent(batch_size)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = self.g_loss_fn(fake_logits)
+            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
+        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
+        return g_loss
+
+    def train_step(self, data):
+        real_samples, _ = split_batch(data)
+        minibatches = d_step_minibatches(real_samples, self.d_steps)
+        for real_minibatch in minibatches:
+            d_loss, real_logits, fake_logits = self.d_step(real_minibatch)
+        g_loss = self.g_step(ops.shape(minibatches[0])[0])
+        return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)
+
+
+def players():
+    keras.utils.set_random_seed(0)
+    g = models.build_mlp_generator(LATENT, SHAPE, hidden_units=(7,))
+    d = models.build_mlp_discriminator(SHAPE, hidden_units=(9,), leaky=True)
+    return g, d
+
+
+def copy_of(model):
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def data(d_steps=1):
+    x = np.random.default_rng(1).uniform(-1, 1, (BATCH * d_steps * STEPS,) + SHAPE).astype("float32")
+    return x, tf.data.Dataset.from_tensor_slices(x).batch(BATCH * d_steps)
+
+
+def trained(cls, loss="non_saturating", d_steps=1, **kwargs):
+    g, d = players()
+    gan = cls(g, d, seed=5, d_steps=d_steps, **kwargs)
+    gan.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2, beta_1=0.5), loss=loss)
+    history = gan.fit(data(d_steps)[1], epochs=2, verbose=0, shuffle=False).history
+    return gan, history
+
+
+@pytest.mark.parametrize("loss,d_steps", [("non_saturating", 1), ("wasserstein", 2)])
+def test_the_default_trains_bit_for_bit_like_the_step_of_before(loss, d_steps):
+    # wasserstein: + the gradient penalty (its own uniform draws), d_steps=2: two real minibatches
+    today, h_today = trained(TodayGAN, loss, d_steps)
+    now, h_now = trained(GAN, loss, d_steps)
+    assert now.simultaneous is False
+    assert h_now == h_today
+    for a, b in zip(today.weights, now.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    moved = trained(GAN, loss, d_steps, simultaneous=True)[0] if d_steps == 1 else None
+    if moved is not None:  # the other order is another training (so the equality above can fail)
+        assert max(float(np.max(np.abs(a.numpy() - b.numpy())))
+                   for a, b in zip(now.trainable_weights, moved.trainable_weights)) > 1e-4
+
+
+def test_simultaneous_takes_both_gradients_from_one_forward_pass():
+    g, d = players()
+    gan = GAN(g, d, seed=5, simultaneous=True)
+    gan.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2, beta_1=0.5))
+    # The hand-written tutorial step, on copies of the same models and the same noise
+    hg, hd = copy_of(g), copy_of(d)
+    h_dopt, h_gopt = keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2, beta_1=0.5)
+    seed = keras.random.SeedGenerator(5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(real):
+        z = keras.random.normal((BATCH, LATENT), seed=seed)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = hg(z, training=True)
+            real_out, fake_out = hd(real, training=True), hd(fake, training=True)
+            g_loss = bce(tf.ones_like(fake_out), fake_out)
+            d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+        g_grads = g_tape.gradient(g_loss, hg.trainable_variables)
+        d_grads = d_tape.gradient(d_loss, hd.trainable_variables)
+        h_gopt.apply_gradients(zip(g_grads, hg.trainable_variables))
+        h_dopt.apply_gradients(zip(d_grads, hd.trainable_variables))
+        return d_loss, g_loss
+
+    x, ds = data()
+    history = gan.fit(ds, epochs=1, verbose=0, shuffle=False).history
+    losses = [step(tf.constant(x[i * BATCH:(i + 1) * BATCH])) for i in range(STEPS)]
+    for a, b in zip(gan.generator.weights + gan.discriminator.weights, hg.weights + hd.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(history["d_loss"][-1], np.mean([float(l[0]) for l in losses]), rtol=1e-5)
+    np.testing.assert_allclose(history["g_loss"][-1], np.mean([float(l[1]) for l in losses]), rtol=1e-5)
+    # The weights moved: the comparison compares training, not two untouched copies
+    assert max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(g.get_weights(), players()[0].weights)) > 1e-3
+
+
+def test_simultaneous_is_checked():
+    g, d = players()
+    with pytest.raises(TypeError, match="simultaneous must be True or False, got str"):
+        GAN(g, d, simultaneous="yes")
+    with pytest.raises(ValueError, match="simultaneous=True .* takes d_steps=1, got d_steps=2"):
+        GAN(g, d, simultaneous=True, d_steps=2)
