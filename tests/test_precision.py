@@ -153,3 +153,11 @@ def test_mixed_precision_checkpoints_of_before_the_option_keep_resuming(tmp_path
                                              r"'(mixed_float16|float32)'\)"):
             common.prepare_resume(common.TrainConfig(model="gan", out=str(out), resume=True, data="digits",
                                                      seed=1, **other))
+
+
+def test_the_options_a_model_takes_name_precision_where_it_is_supported():
+    from gan_keras import recipes
+
+    for name in recipes.available():
+        flags = recipes.options_of(name)
+        assert ("--precision" in flags) == recipes.supports(name, "mixed_precision"), name

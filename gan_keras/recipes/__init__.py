@@ -58,6 +58,8 @@ def options_of(name: str) -> list[str]:
              if s in settings_of(name)]
     flags += ["--out", "--fast", "--offline", "--resume", "--overwrite", "--strategy"]
     flags += [flag for option, flag in OPTION_FLAGS.items() if option != "resume" and supports(name, option)]
+    if supports(name, "mixed_precision"):
+        flags.append("--precision")  # float32, mixed_float16 or mixed_bfloat16
     return flags
 
 
