@@ -19,11 +19,9 @@ import tensorflow as tf
 
 from gan_keras.config import require_tensorflow_backend
 from gan_keras.gans import (
-    TrainerMixin, apply_loss_gradients, check_model, compile_one_player, model_input_shape, model_output_shape, prepare_loss,
-    split_batch,
+    TrainerMixin, apply_loss_gradients, check_model, compile_one_player, prepare_loss, split_batch,
 )
-from gan_keras.models.vae import LOGITS_LAYER
-from gan_keras.vae import reconstruction_loss
+from gan_keras.vae import encoder_decoder_parts, reconstruction_loss
 
 require_tensorflow_backend()
 
@@ -46,21 +44,8 @@ class Autoencoder(TrainerMixin, keras.Model):
         if len(encoder.outputs) != 1:
             raise ValueError(f"the encoder must return one code z, got {len(encoder.outputs)} outputs "
                              "(a VAE's encoder returns [z_mean, z_log_var]: use gan_keras.vae.VAE)")
-        self.latent_dim = int(model_input_shape(decoder)[-1])
-        enc_out = tuple(encoder.outputs[0].shape[1:])
-        if enc_out != (self.latent_dim,):
-            raise ValueError(f"the encoder gives z of shape {enc_out} but the decoder takes ({self.latent_dim},)")
-        if model_output_shape(decoder) != model_input_shape(encoder):
-            raise ValueError(f"the decoder makes images of shape {model_output_shape(decoder)} but "
-                             f"the encoder takes {model_input_shape(encoder)}")
-        try:
-            logits = decoder.get_layer(LOGITS_LAYER).output
-        except ValueError:
-            raise ValueError(f"the decoder needs a layer named {LOGITS_LAYER!r} giving pixel logits "
-                             "(see gan_keras.models.autoencoder.build_autoencoder)") from None
-        self.sample_shape = model_input_shape(encoder)
-        # The same layers, stopping at the logits: the loss needs them, not the tanh image.
-        self.decoder_logits = keras.Model(decoder.input, logits, name="decoder_logits")
+        self.latent_dim, self.sample_shape, self.decoder_logits = encoder_decoder_parts(
+            encoder, decoder, "gan_keras.models.autoencoder.build_autoencoder")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.built = True
 

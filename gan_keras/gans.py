@@ -495,6 +495,17 @@ class GAN(TrainerMixin, keras.Model):
         return ops.sigmoid(logits) if self.outputs_are_logits else logits
 
     # ----------------------------------------------------------------------------------
+    def discriminator_loss(self, real_samples, fake_samples, real_logits, fake_logits):
+        """Return ``d_loss``: the chosen loss, plus the gradient penalty for WGAN-GP (inside a tape)."""
+        d_loss = self.d_loss_fn(real_logits, fake_logits)
+        if self.gradient_penalty_weight:
+            alpha_shape = [ops.shape(real_samples)[0]] + [1] * (len(real_samples.shape) - 1)
+            alpha = replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
+            d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
+                self.discriminator, real_samples, fake_samples, alpha=alpha
+            )
+        return d_loss
+
     def d_step(self, real_samples):
         """Update the discriminator once; return ``(d_loss, real_logits, fake_logits)``."""
         batch_size = ops.shape(real_samples)[0]
@@ -503,13 +514,7 @@ class GAN(TrainerMixin, keras.Model):
             fake_samples = self.generator(z, training=True)
             real_logits = self.discriminator(real_samples, training=True)
             fake_logits = self.discriminator(fake_samples, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits)
-            if self.gradient_penalty_weight:
-                alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
-                alpha = replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
-                d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
-                    self.discriminator, real_samples, fake_samples, alpha=alpha
-                )
+            d_loss = self.discriminator_loss(real_samples, fake_samples, real_logits, fake_logits)
             # Per-replica share of the global-batch loss, times the loss scale
             scaled_loss = prepare_loss(d_loss, self.d_optimizer)
         apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
@@ -538,13 +543,7 @@ class GAN(TrainerMixin, keras.Model):
             fake_samples = self.generator(z, training=True)
             real_logits = self.discriminator(real_samples, training=True)
             fake_logits = self.discriminator(fake_samples, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits)
-            if self.gradient_penalty_weight:
-                alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
-                alpha = replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
-                d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
-                    self.discriminator, real_samples, fake_samples, alpha=alpha
-                )
+            d_loss = self.discriminator_loss(real_samples, fake_samples, real_logits, fake_logits)
             g_loss = self.g_loss_fn(fake_logits)
             d_scaled = prepare_loss(d_loss, self.d_optimizer)
             g_scaled = prepare_loss(g_loss, self.g_optimizer)

@@ -59,6 +59,29 @@ def kl_loss(z_mean, z_log_var):
     return ops.mean(ops.sum(per_dim, axis=-1))
 
 
+def encoder_decoder_parts(encoder, decoder, builder: str):
+    """Check that an encoder and a decoder fit; return ``(latent_dim, image_shape, decoder_logits)``.
+
+    The encoder's (first) output must be the decoder's input ``z``, the decoder's images the
+    encoder's input, and the decoder must have a layer named ``"logits"``: ``decoder_logits``
+    is the same layers stopping there (the loss needs the logits, not the tanh image).
+    ``builder`` names the function that builds a fitting decoder (for the message).
+    """
+    latent_dim = int(model_input_shape(decoder)[-1])
+    enc_out = tuple(encoder.outputs[0].shape[1:])
+    if enc_out != (latent_dim,):
+        raise ValueError(f"the encoder gives z of shape {enc_out} but the decoder takes ({latent_dim},)")
+    if model_output_shape(decoder) != model_input_shape(encoder):
+        raise ValueError(f"the decoder makes images of shape {model_output_shape(decoder)} but "
+                         f"the encoder takes {model_input_shape(encoder)}")
+    try:
+        logits = decoder.get_layer(LOGITS_LAYER).output
+    except ValueError:
+        raise ValueError(f"the decoder needs a layer named {LOGITS_LAYER!r} giving pixel logits "
+                         f"(see {builder})") from None
+    return latent_dim, model_input_shape(encoder), keras.Model(decoder.input, logits, name="decoder_logits")
+
+
 class VAE(TrainerMixin, keras.Model):
     """An encoder and a decoder trained together on the negative ELBO through ``fit()``.
 
@@ -75,24 +98,10 @@ class VAE(TrainerMixin, keras.Model):
         self.decoder = check_model(decoder, "decoder")
         if len(encoder.outputs) != 2:
             raise ValueError(f"the encoder must return [z_mean, z_log_var], got {len(encoder.outputs)} outputs")
-        self.latent_dim = int(model_input_shape(decoder)[-1])
-        enc_out = tuple(encoder.outputs[0].shape[1:])
-        if enc_out != (self.latent_dim,):
-            raise ValueError(f"the encoder gives z of shape {enc_out} but the decoder takes "
-                             f"({self.latent_dim},)")
-        if model_output_shape(decoder) != model_input_shape(encoder):
-            raise ValueError(f"the decoder makes images of shape {model_output_shape(decoder)} but "
-                             f"the encoder takes {model_input_shape(encoder)}")
-        try:
-            logits = decoder.get_layer(LOGITS_LAYER).output
-        except ValueError:
-            raise ValueError(f"the decoder needs a layer named {LOGITS_LAYER!r} giving pixel logits "
-                             "(see gan_keras.models.build_vae_decoder)") from None
+        self.latent_dim, self.sample_shape, self.decoder_logits = encoder_decoder_parts(
+            encoder, decoder, "gan_keras.models.build_vae_decoder")
         validate.non_negative_number(beta, "beta")
         self.beta = float(beta)
-        self.sample_shape = model_input_shape(encoder)
-        # The same layers, stopping at the logits: the loss needs them, not the tanh image.
-        self.decoder_logits = keras.Model(decoder.input, logits, name="decoder_logits")
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
