@@ -8,6 +8,8 @@ import time
 
 import keras
 
+from gan_keras import validate
+
 
 class EpochTable(keras.callbacks.Callback):
     """Print the logged metrics as a short table: a header, at most ``rows`` rows, the total time.
@@ -19,11 +21,7 @@ class EpochTable(keras.callbacks.Callback):
 
     def __init__(self, rows: int = 10, stream=None):
         super().__init__()
-        if isinstance(rows, bool) or not isinstance(rows, int):
-            raise TypeError(f"rows must be an int, got {type(rows).__name__}")
-        if rows < 2:
-            raise ValueError(f"rows must be at least 2 (the first and the last epoch), got {rows}")
-        self.rows = rows
+        self.rows = validate.integer(rows, "rows (at least the first and the last epoch)", minimum=2)
         self.stream = stream
         self._names: list[str] | None = None
 
