@@ -21,7 +21,9 @@ class SampleGrid(keras.callbacks.Callback):
 
     ``inputs`` are what the generator takes: latent vectors, or ``[z, labels]`` for a
     conditional generator. By default 64 fixed latent vectors. With ``show=True`` each grid
-    is displayed inline in a notebook. Introduced in ``notebooks/01_gan_basics.ipynb``.
+    is displayed inline in a notebook. The grid is drawn by the trainer's
+    ``sample_generator``: the averaged generator when the trainer keeps one (``ema=``),
+    otherwise the trained generator. Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
 
     def __init__(self, out_dir=None, inputs=None, num_images: int = 64, every: int = 1,
@@ -49,7 +51,8 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        samples = self.model.generator.predict(self._generator_inputs(), verbose=0)
+        generator = getattr(self.model, "sample_generator", self.model.generator)
+        samples = generator.predict(self._generator_inputs(), verbose=0)
         if not np.all(np.isfinite(samples)):  # a NaN run: keep the last good grid
             return
         grid = plots.image_grid(samples, nrows=self.nrows)

@@ -30,17 +30,20 @@ class ConditionalGAN(gans.GAN):
     """A generator ``[z, labels] -> images`` and a discriminator ``[images, labels] -> logit``.
 
     ``num_classes`` is read from nothing: pass it (10 for digits). Labels are int class
-    indices. Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    indices. The labels the generator is asked for are drawn uniformly, or with
+    ``class_frequencies`` (one share per class, summing to 1: the data's, when its classes
+    are uneven, as k-means clusters are). Introduced in ``notebooks/04_conditional_gan.ipynb``.
     """
 
     def __init__(self, generator, discriminator, num_classes: int = 10, d_steps: int = 1,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, class_frequencies=None, **kwargs):
         for model, name, first in ((generator, "generator", "z"), (discriminator, "discriminator", "images")):
             gans.check_model(model, name)
             _two_inputs(model, name, first)
         validate.integer(num_classes, "num_classes", minimum=2)
         super().__init__(generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
         self.num_classes = int(num_classes)
+        self.set_class_frequencies(class_frequencies)
         if model_output_shape(generator) != model_input_shape(discriminator, 0):
             raise ValueError("the generator's images do not fit the discriminator's first input")
 
@@ -61,13 +64,34 @@ class ConditionalGAN(gans.GAN):
         z, labels = inputs
         return self.generator([z, labels], training=training)
 
+    def set_class_frequencies(self, class_frequencies=None) -> None:
+        """Check and keep the shares the requested labels are drawn with (``None``: uniform)."""
+        if class_frequencies is None:
+            self.class_frequencies = None
+            return
+        frequencies = np.asarray(class_frequencies, dtype=np.float64)
+        if frequencies.shape != (self.num_classes,) or not np.all(np.isfinite(frequencies)) \
+                or np.any(frequencies < 0) or not np.isclose(frequencies.sum(), 1.0):
+            raise ValueError(f"class_frequencies must be {self.num_classes} shares >= 0 that sum to 1, got "
+                             f"{np.round(frequencies, 4).tolist()}")
+        self.class_frequencies = [float(f) for f in frequencies]
+
     def sample_labels(self, batch_size):
-        """Draw ``batch_size`` class labels uniformly with the model's seed generator.
+        """Draw ``batch_size`` class labels (uniformly, or with ``class_frequencies``) with the seed generator.
 
         Under ``tf.distribute`` each replica gets its own slice of the global batch's labels.
         """
         u = gans.replica_random(keras.random.uniform, (batch_size,), self.seed_generator)
+        if self.class_frequencies is not None:
+            # Cut the uniform draw at the cumulative shares: class k with probability frequencies[k]
+            edges = np.cumsum(self.class_frequencies)[:-1].astype("float32")
+            return ops.sum(ops.cast(ops.greater(u[:, None], ops.convert_to_tensor(edges)[None, :]), "int32"), axis=1)
         return ops.minimum(ops.cast(ops.floor(u * float(self.num_classes)), "int32"), self.num_classes - 1)
+
+    def statistics_inputs(self, count: int):
+        """Return ``[z, labels]``: fixed noise and every class in turn, for the average's statistics."""
+        z = super().statistics_inputs(count)
+        return [z, (np.arange(count) % self.num_classes).astype(np.int32)]
 
     def check_labels(self, labels, count: int | None = None) -> np.ndarray:
         """Return labels as int32 after checking they are class indices (and their count)."""
@@ -92,7 +116,7 @@ class ConditionalGAN(gans.GAN):
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latent vectors must have shape (n, {self.latent_dim}), got {z.shape}")
         labels = self.check_labels(labels, count=len(z))
-        return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
+        return self.sample_generator.predict([z, labels], batch_size=batch_size, verbose=0)
 
     # ----------------------------------------------------------------------------------
     def d_step(self, real_images, labels):
@@ -102,8 +126,8 @@ class ConditionalGAN(gans.GAN):
         fake_labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
             fake_images = self.generator([z, fake_labels], training=True)
-            real_logits = self.discriminator([real_images, labels], training=True)
-            fake_logits = self.discriminator([fake_images, fake_labels], training=True)
+            real_logits = self.discriminate(real_images, labels)
+            fake_logits = self.discriminate(fake_images, fake_labels)
             d_loss = self.d_loss_fn(real_logits, fake_logits)
             # Per-replica share of the global-batch loss, times the loss scale
             scaled_loss = gans.prepare_loss(d_loss, self.d_optimizer)
@@ -116,7 +140,7 @@ class ConditionalGAN(gans.GAN):
         fake_labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
             fake_images = self.generator([z, fake_labels], training=True)
-            fake_logits = self.discriminator([fake_images, fake_labels], training=True)
+            fake_logits = self.discriminate(fake_images, fake_labels)
             g_loss = self.g_loss_fn(fake_logits)
             scaled_loss = gans.prepare_loss(g_loss, self.g_optimizer)
         gans.apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
@@ -136,8 +160,96 @@ class ConditionalGAN(gans.GAN):
             d_loss, real_logits, fake_logits = self.d_step(real_minibatch, label_minibatch)
         # Train the generator (the discriminator's weights stay fixed)
         g_loss = self.g_step(ops.shape(image_batches[0])[0])
+        # Move the averaged generator (with ema)
+        self.update_average()
         # Update the trackers
         return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)
+
+
+class AuxiliaryClassifierGAN(ConditionalGAN):
+    """AC-GAN (Odena et al., 2017): the discriminator recognises the digit instead of being told it.
+
+    The generator is the conditional one (``[z, labels] -> images``); the discriminator maps
+    images alone to ``[logit, class_logits]`` (:func:`gan_keras.models.build_auxiliary_discriminator`).
+    Each player's loss is its GAN loss plus ``class_weight`` times a classification loss:
+
+    - the discriminator learns the class of *real* images (cross-entropy with their labels);
+    - the generator is asked for samples the discriminator classifies as the *requested*
+      class (cross-entropy of the fakes' class logits with the requested labels).
+
+    So the generator is rewarded directly for drawing a recognisable ``k``, where the
+    label-map discriminator of :class:`ConditionalGAN` only rejects a wrong ``k``
+    indirectly. Metrics: those of ``GAN`` plus ``class_loss`` (the discriminator's
+    cross-entropy on the real images) and ``class_accuracy`` (its accuracy there).
+    Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+
+    def __init__(self, generator, discriminator, num_classes: int = 10, class_weight: float = 1.0,
+                 d_steps: int = 1, seed: int | None = None, **kwargs):
+        gans.check_model(generator, "generator")
+        _two_inputs(generator, "generator", "z")
+        gans.check_model(discriminator, "discriminator")
+        inputs = discriminator.inputs if isinstance(discriminator.inputs, (list, tuple)) else [discriminator.inputs]
+        outputs = discriminator.outputs if isinstance(discriminator.outputs, (list, tuple)) else [discriminator.outputs]
+        if len(inputs) != 1 or len(outputs) != 2:
+            raise ValueError(
+                f"an auxiliary-classifier discriminator maps images to [logit, class_logits], got "
+                f"{len(inputs)} input(s) and {len(outputs)} output(s): build it with "
+                "gan_keras.models.build_auxiliary_discriminator")
+        validate.integer(num_classes, "num_classes", minimum=2)
+        if tuple(outputs[1].shape[1:]) != (int(num_classes),):
+            raise ValueError(f"the discriminator's class_logits have shape {tuple(outputs[1].shape[1:])}, "
+                             f"expected ({int(num_classes)},) for num_classes={int(num_classes)}")
+        self.class_weight = validate.non_negative_number(class_weight, "class_weight")
+        # ConditionalGAN's checks want [images, labels]: skip them, keep everything else
+        gans.GAN.__init__(self, generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
+        self.num_classes = int(num_classes)
+        self.set_class_frequencies(None)
+        self.class_loss_tracker = keras.metrics.Mean(name="class_loss")
+        self.class_accuracy_tracker = keras.metrics.Mean(name="class_accuracy")
+
+    @property
+    def metrics(self):
+        return super().metrics + [self.class_loss_tracker, self.class_accuracy_tracker]
+
+    def discriminate(self, samples, *conditions):
+        """Return ``(logits, class_logits)`` of the discriminator for ``samples`` (the label is not shown)."""
+        logits, class_logits = self.discriminator(samples, training=True)
+        return logits, class_logits
+
+    def class_loss(self, labels, class_logits):
+        """Return the mean cross-entropy of ``class_logits`` with the int ``labels``."""
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+    def d_step(self, real_images, labels):
+        """Update the discriminator once: its GAN loss plus the class loss on the real images."""
+        batch_size = ops.shape(real_images)[0]
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([z, fake_labels], training=True)
+            real_logits, real_classes = self.discriminate(real_images)
+            fake_logits, _ = self.discriminate(fake_images)
+            class_loss = self.class_loss(labels, real_classes)
+            d_loss = self.d_loss_fn(real_logits, fake_logits) + self.class_weight * class_loss
+            scaled_loss = gans.prepare_loss(d_loss, self.d_optimizer)
+        gans.apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
+        correct = ops.cast(ops.equal(ops.cast(ops.argmax(real_classes, axis=-1), "int32"), labels), "float32")
+        self.class_loss_tracker.update_state(class_loss)
+        self.class_accuracy_tracker.update_state(ops.mean(correct))
+        return d_loss, real_logits, fake_logits
+
+    def g_step(self, batch_size):
+        """Update the generator once: its GAN loss plus the class loss of its samples for the requested labels."""
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([z, fake_labels], training=True)
+            fake_logits, fake_classes = self.discriminate(fake_images)
+            g_loss = self.g_loss_fn(fake_logits) + self.class_weight * self.class_loss(fake_labels, fake_classes)
+            scaled_loss = gans.prepare_loss(g_loss, self.g_optimizer)
+        gans.apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
+        return g_loss
 
 
 def class_inputs(num_classes: int = 10, per_class: int = 10, latent_dim: int = 64, seed: int = 1234,

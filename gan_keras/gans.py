@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from gan_keras import validate
+from gan_keras import averaging, validate
 from gan_keras import losses as gan_losses
 from gan_keras.config import require_tensorflow_backend
 
@@ -398,10 +398,16 @@ class GAN(TrainerMixin, keras.Model):
     discriminator as it was *before* this step's update. It saves one generator and one
     discriminator forward pass per step; it is a different algorithm, not a faster way of
     computing the paper's (``course/02_loss_computation.md``). It needs ``d_steps=1``.
+
+    ``ema=0.995`` keeps an exponential moving average of the generator's weights,
+    ``ema_generator`` (see :mod:`gan_keras.averaging`): updated after every generator step,
+    saved in checkpoints, and the model that :attr:`sample_generator`, :meth:`generate`,
+    the sample grids and the saved ``generator.keras`` of a run use. ``ema=None`` (the
+    default): no average, the trained generator is sampled.
     """
 
     def __init__(self, generator, discriminator, d_steps: int = 1, seed: int | None = None,
-                 simultaneous: bool = False, **kwargs):
+                 simultaneous: bool = False, ema: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.generator = check_model(generator, "generator")
         self.discriminator = check_model(discriminator, "discriminator")
@@ -423,6 +429,12 @@ class GAN(TrainerMixin, keras.Model):
                              f"d_steps=1, got d_steps={self.d_steps}")
         self.simultaneous = bool(simultaneous)
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.ema = averaging.check_decay(ema)
+        if self.ema is not None:
+            # The averaged generator: same architecture, never trained, moved after each G step
+            self.ema_generator = averaging.average_copy(generator)
+            self.ema_updates = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+                                               name="ema_updates", aggregation="only_first_replica")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -470,6 +482,42 @@ class GAN(TrainerMixin, keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    # Noise samples the averaged generator's batch-norm statistics are computed from
+    STATISTICS_SAMPLES = 512
+
+    @property
+    def sample_generator(self) -> keras.Model:
+        """The generator to draw samples from: the weight average with ``ema``, else the trained one.
+
+        The average's batch-norm statistics are computed for its own weights (one pass over
+        fixed noise, :func:`gan_keras.averaging.recompute_statistics`) whenever it moved
+        since the last time.
+        """
+        if self.ema is None:
+            return self.generator
+        updates = int(keras.ops.convert_to_numpy(self.ema_updates))
+        if getattr(self, "_statistics_at", None) != updates:
+            averaging.recompute_statistics(self.ema_generator, self.statistics_inputs(self.STATISTICS_SAMPLES))
+            self._statistics_at = updates
+        return self.ema_generator
+
+    def statistics_inputs(self, count: int):
+        """Return ``count`` fixed generator inputs (noise from seed 0) for the average's statistics."""
+        return np.random.default_rng(0).standard_normal((count, self.latent_dim)).astype("float32")
+
+    def update_average(self):
+        """Move ``ema_generator`` towards the generator after a generator step (nothing without ``ema``)."""
+        if self.ema is None:
+            return
+        averaging.update_average(self.ema_generator, self.generator,
+                                 averaging.effective_decay(self.ema, self.ema_updates))
+        self.ema_updates.assign(self.ema_updates + 1)
+
+    def discriminate(self, samples, *conditions):
+        """Return the discriminator's logits for ``samples`` (and the conditions, e.g. labels), in training mode."""
+        inputs = [samples, *conditions] if conditions else samples
+        return self.discriminator(inputs, training=True)
+
     def sample_latent(self, batch_size):
         """Draw ``batch_size`` latent vectors from N(0, I) with the model's seed generator.
 
@@ -488,7 +536,7 @@ class GAN(TrainerMixin, keras.Model):
                 raise ValueError(
                     f"latent vectors must have shape (n, {self.latent_dim}), got {z.shape}"
                 )
-        return self.generator.predict(z, batch_size=batch_size, verbose=0)
+        return self.sample_generator.predict(z, batch_size=batch_size, verbose=0)
 
     def probability(self, logits):
         """Turn discriminator outputs into the ``D(.)`` that the trackers report."""
@@ -512,8 +560,8 @@ class GAN(TrainerMixin, keras.Model):
         z = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
             fake_samples = self.generator(z, training=True)
-            real_logits = self.discriminator(real_samples, training=True)
-            fake_logits = self.discriminator(fake_samples, training=True)
+            real_logits = self.discriminate(real_samples)
+            fake_logits = self.discriminate(fake_samples)
             d_loss = self.discriminator_loss(real_samples, fake_samples, real_logits, fake_logits)
             # Per-replica share of the global-batch loss, times the loss scale
             scaled_loss = prepare_loss(d_loss, self.d_optimizer)
@@ -524,7 +572,7 @@ class GAN(TrainerMixin, keras.Model):
         """Update the generator once (the discriminator's weights stay fixed); return ``g_loss``."""
         z = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            fake_logits = self.discriminate(self.generator(z, training=True))
             g_loss = self.g_loss_fn(fake_logits)
             scaled_loss = prepare_loss(g_loss, self.g_optimizer)
         apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
@@ -541,8 +589,8 @@ class GAN(TrainerMixin, keras.Model):
         z = self.sample_latent(batch_size)
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
             fake_samples = self.generator(z, training=True)
-            real_logits = self.discriminator(real_samples, training=True)
-            fake_logits = self.discriminator(fake_samples, training=True)
+            real_logits = self.discriminate(real_samples)
+            fake_logits = self.discriminate(fake_samples)
             d_loss = self.discriminator_loss(real_samples, fake_samples, real_logits, fake_logits)
             g_loss = self.g_loss_fn(fake_logits)
             d_scaled = prepare_loss(d_loss, self.d_optimizer)
@@ -565,12 +613,16 @@ class GAN(TrainerMixin, keras.Model):
     def train_step(self, data):
         real_samples, _ = split_batch(data)
         if self.simultaneous:  # the tutorial's variant: both players from one forward pass
-            return self.update_trackers(*self.simultaneous_step(real_samples))
+            results = self.simultaneous_step(real_samples)
+            self.update_average()
+            return self.update_trackers(*results)
         # Train the discriminator (k steps, each on a new real minibatch: the paper's algorithm)
         minibatches = d_step_minibatches(real_samples, self.d_steps)
         for real_minibatch in minibatches:
             d_loss, real_logits, fake_logits = self.d_step(real_minibatch)
         # Train the generator (the discriminator's weights stay fixed)
         g_loss = self.g_step(ops.shape(minibatches[0])[0])
+        # Move the averaged generator (with ema)
+        self.update_average()
         # Update the trackers
         return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)

@@ -155,7 +155,9 @@ def load_model(path, expected_input_shape=None, expected_output_shape=None, cust
     """Load a ``.keras`` model safely and check it is the model expected.
 
     Keras' safe mode stays on, so a file cannot run arbitrary code (no ``Lambda`` layers
-    with pickled Python); nothing is unpickled. ``expected_input_shape`` and
+    with pickled Python); nothing is unpickled. The package's own layers (the
+    self-conditioned DCGAN's ``ClusterChoice``) are registered first: with plain
+    ``keras.models.load_model``, ``import gan_keras.models`` before loading. ``expected_input_shape`` and
     ``expected_output_shape`` are shapes without the batch axis (``None`` matches any
     size); a file from another model gets a ``ValueError`` saying what it holds instead.
     """
@@ -174,6 +176,8 @@ def load_model(path, expected_input_shape=None, expected_output_shape=None, cust
         raise ValueError(f"{str(path)!r} is not a Keras model file (a .keras file is a zip "
                          "archive; this one is damaged or something else)")
     import keras
+
+    import gan_keras.models  # noqa: F401  (registers the package's own layers, e.g. ClusterChoice)
 
     try:
         model = keras.saving.load_model(path, custom_objects=custom_objects, compile=False,

@@ -4,7 +4,12 @@ A student swaps a generator without touching a ``train_step``: any generator map
 ``(batch, latent_dim)`` to images and any discriminator mapping images to one logit fits.
 """
 
-from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
+from gan_keras.models.conditional import (
+    build_auxiliary_discriminator,
+    build_conditional_discriminator,
+    build_conditional_generator,
+)
+from gan_keras.models.clusters import ClusterChoice, build_cluster_generator, cluster_images
 from gan_keras.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
 from gan_keras.models.image2image import (
     build_disco_discriminator,
@@ -24,6 +29,10 @@ from gan_keras.models.sgan import build_sgan_discriminator, build_sgan_generator
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 
 __all__ = [
+    "ClusterChoice",
+    "build_cluster_generator",
+    "cluster_images",
+    "build_auxiliary_discriminator",
     "build_conditional_discriminator",
     "build_conditional_generator",
     "build_dcgan_discriminator",

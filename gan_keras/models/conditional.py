@@ -16,7 +16,7 @@ import keras
 from keras import layers
 
 from gan_keras.models._checks import positive_int, shape_tuple, units_tuple
-from gan_keras.models.dcgan import _base_size, discriminator_block, generator_block
+from gan_keras.models.dcgan import _base_size, check_upsampling, discriminator_block, to_image, upsample
 
 LABEL_MODES = ("onehot", "embedding")
 
@@ -54,12 +54,15 @@ def build_conditional_generator(
     label_mode: str = "onehot",
     embedding_dim: int = 16,
     name: str = "conditional_generator",
+    upsampling: str = "transposed",
 ) -> keras.Model:
     """Build a conditional DCGAN generator ``[z, labels] -> images`` in ``[-1, 1]``.
 
     For 28x28x1 and ``filters=(128, 64)``: [z, label] -> 7x7x128 -> 14x14x64 -> 28x28x1.
+    ``upsampling`` as in :func:`gan_keras.models.build_dcgan_generator`.
     Introduced in ``notebooks/04_conditional_gan.ipynb``.
     """
+    check_upsampling(upsampling)
     latent_dim = positive_int(latent_dim, "latent_dim")
     num_classes = positive_int(num_classes, "num_classes")
     embedding_dim = positive_int(embedding_dim, "embedding_dim")
@@ -78,10 +81,10 @@ def build_conditional_generator(
     x = layers.ReLU()(x)
     x = layers.Reshape((base_h, base_w, filters[0]))(x)
     for f in filters[1:]:
-        # Fractionally-strided convolution, batch norm, ReLU: HxWxC -> 2Hx2Wxf
-        x = generator_block(x, f)
+        # Fractionally-strided convolution (or resize and convolve), batch norm, ReLU: HxWxC -> 2Hx2Wxf
+        x = upsample(x, f, upsampling)
     # Last upsampling to the image: HxWxf -> 2Hx2Wxchannels, tanh for images in [-1, 1]
-    images = layers.Conv2DTranspose(image_shape[2], 4, strides=2, padding="same", activation="tanh")(x)
+    images = to_image(x, image_shape[2], upsampling)
     return keras.Model([z, labels], images, name=name)
 
 
@@ -124,3 +127,36 @@ def build_conditional_discriminator(
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)
     return keras.Model([images, labels], logit, name=name)
+
+
+def build_auxiliary_discriminator(
+    image_shape=(28, 28, 1),
+    num_classes: int = 10,
+    filters=(64, 128),
+    dropout: float = 0.3,
+    name: str = "auxiliary_discriminator",
+) -> keras.Model:
+    """Build an AC-GAN discriminator ``images -> [logit, class_logits]`` (Odena et al., 2017).
+
+    It does not see the label: the DCGAN discriminator's trunk is shared by two heads, one
+    logit for real-or-fake and ``num_classes`` logits for the digit it recognises. The
+    :class:`gan_keras.cgan.AuxiliaryClassifierGAN` trainer teaches the class head on real
+    images and asks the generator's samples to be recognised as the requested class:
+    28x28x1 -> 14x14x64 -> 7x7x128 -> [1, num_classes].
+    Introduced in ``notebooks/04_conditional_gan.ipynb``.
+    """
+    image_shape = _check_image_shape(image_shape)
+    num_classes = positive_int(num_classes, "num_classes")
+    filters = units_tuple(filters, "filters")
+    _base_size(image_shape, len(filters))
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    images = keras.Input(shape=image_shape, name="image")
+    x = images
+    for f in filters:
+        # Strided convolution, LeakyReLU: HxWxC -> H/2xW/2xf
+        x = discriminator_block(x, f, dropout=dropout)
+    x = layers.Flatten()(x)
+    logit = layers.Dense(1, name="logit")(x)
+    class_logits = layers.Dense(num_classes, name="class_logits")(x)
+    return keras.Model(images, [logit, class_logits], name=name)

@@ -36,6 +36,50 @@ def generator_block(x, filters: int):
     return layers.ReLU()(x)
 
 
+UPSAMPLINGS = ("transposed", "nearest", "bilinear")
+
+
+def check_upsampling(upsampling: str) -> str:
+    """Return ``upsampling`` if it is one of :data:`UPSAMPLINGS`, else raise a clear error."""
+    if not isinstance(upsampling, str):
+        raise TypeError(f"upsampling must be a string, one of {', '.join(UPSAMPLINGS)}; got "
+                        f"{upsampling!r} ({type(upsampling).__name__})")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling must be one of {', '.join(UPSAMPLINGS)}, got {upsampling!r}")
+    return upsampling
+
+
+def resize_block(x, filters: int, interpolation: str = "nearest"):
+    """Double the height and width by resizing, then convolve: resize, 3x3 convolution, batch norm, ReLU.
+
+    The alternative to the transposed convolution of :func:`generator_block` (Odena et al.,
+    2016, "Deconvolution and checkerboard artifacts"): a 4x4 transposed convolution with
+    stride 2 adds up overlapping kernel copies unevenly, which draws a faint checkerboard
+    (the speckle of early DCGAN digits); resizing first spreads every input pixel evenly,
+    and the convolution only has to sharpen. Introduced in ``notebooks/03_dcgan.ipynb``.
+    """
+    # HxWxC -> 2Hx2WxC (every pixel repeated, or interpolated), then -> 2Hx2Wxfilters
+    x = layers.UpSampling2D(size=2, interpolation=interpolation)(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+def upsample(x, filters: int, upsampling: str = "transposed"):
+    """One 2x upsampling block of a generator: :func:`generator_block` or :func:`resize_block`."""
+    if check_upsampling(upsampling) == "transposed":
+        return generator_block(x, filters)
+    return resize_block(x, filters, interpolation=upsampling)
+
+
+def to_image(x, channels: int, upsampling: str = "transposed"):
+    """The generator's last 2x upsampling, to ``channels`` with ``tanh`` (images in [-1, 1])."""
+    if check_upsampling(upsampling) == "transposed":
+        return layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh")(x)
+    x = layers.UpSampling2D(size=2, interpolation=upsampling)(x)
+    return layers.Conv2D(channels, 3, padding="same", activation="tanh")(x)
+
+
 def discriminator_block(x, filters: int, batchnorm: bool = False, dropout: float = 0.0):
     """Halve the height and width of feature maps: strided convolution, LeakyReLU(0.2), no pooling.
 
@@ -57,12 +101,16 @@ def build_dcgan_generator(
     image_shape=(28, 28, 1),
     filters=(128, 64),
     name: str = "dcgan_generator",
+    upsampling: str = "transposed",
 ) -> keras.Model:
     """Build a DCGAN generator: project and reshape, then one 2x upsampling per entry of ``filters``.
 
     For 28x28x1 and ``filters=(128, 64)``: 7x7x128 -> 14x14x64 -> 28x28x1.
-    Introduced in ``notebooks/03_dcgan.ipynb``.
+    ``upsampling="transposed"`` (the default) is Radford et al.'s fractionally-strided
+    convolution; ``"nearest"`` or ``"bilinear"`` resize then convolve (:func:`resize_block`),
+    what ``train dcgan`` uses by default. Introduced in ``notebooks/03_dcgan.ipynb``.
     """
+    check_upsampling(upsampling)
     latent_dim = positive_int(latent_dim, "latent_dim")
     image_shape = shape_tuple(image_shape, "image_shape")
     if len(image_shape) != 3:
@@ -78,9 +126,9 @@ def build_dcgan_generator(
     x = layers.Reshape((base_h, base_w, filters[0]))(x)
     for f in filters[1:]:
         # HxWxC -> 2Hx2Wxf
-        x = generator_block(x, f)
+        x = upsample(x, f, upsampling)
     # Last upsampling to the image: HxWxf -> 2Hx2Wxchannels, tanh for images in [-1, 1]
-    images = layers.Conv2DTranspose(image_shape[2], 4, strides=2, padding="same", activation="tanh")(x)
+    images = to_image(x, image_shape[2], upsampling)
     return keras.Model(z, images, name=name)
 
 

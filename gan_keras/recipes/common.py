@@ -557,3 +557,20 @@ def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None
                 "started": previous.get("started"), "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
     files.append(io.write_json(out_dir / "run.json", run_info))
     return files
+
+
+def recipe_choices(config: TrainConfig, defaults: dict, allowed=()) -> dict:
+    """Return the recipe's building-block choices: ``defaults`` updated with ``config.extra``.
+
+    ``config.extra`` may change any key of ``defaults`` (``benchmarks/quality_ablation.py``
+    turns the changes on one at a time that way) and the keys in ``allowed``; any other
+    key is refused by name, so a misspelt choice is never silently ignored.
+    """
+    unknown = sorted(set(config.extra) - set(defaults) - set(allowed))
+    if unknown:
+        known = ", ".join(sorted(set(defaults) | set(allowed)))
+        raise ValueError(f"train {config.model} has no setting {', '.join(map(repr, unknown))} "
+                         f"(its extra settings: {known})")
+    choices = dict(defaults)
+    choices.update({k: v for k, v in config.extra.items() if k in defaults})
+    return choices

@@ -1,0 +1,91 @@
+"""An exponential moving average of the generator's weights: the generator to sample from.
+
+A GAN's generator never settles: each update answers the discriminator of the moment, so
+its weights circle around a good solution instead of stopping at it, and two epochs apart
+it draws visibly different digits. The average of its recent weights lies near the centre
+of that circle. It is never trained itself; after every generator update
+
+    average <- decay * average + (1 - decay) * weights
+
+(Yazici et al., 2019; the "EMA generator" of ProGAN, StyleGAN and BigGAN). With
+``decay=0.995`` the average spans about the last 200 updates. Early in training a short
+average is better (the first weights are noise), so the decay used at update ``n`` is
+``min(decay, (1 + n) / (10 + n))``, as ``tf.train.ExponentialMovingAverage`` does.
+
+Batch-norm statistics are not trained by gradients, and the trained generator's moving
+means and variances belong to its own weights, not to the average: before the average
+draws samples it gets statistics of its own, from one pass over a large batch of noise
+(:func:`recompute_statistics`). Written with ``keras.ops`` only.
+Introduced in ``notebooks/03_dcgan.ipynb``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from gan_keras import validate
+
+
+def check_decay(decay) -> float | None:
+    """Return ``decay`` as a float in ``[0, 1)``, or ``None`` (no average); clear errors otherwise."""
+    if decay is None:
+        return None
+    decay = validate.number(decay, "ema")
+    if not 0.0 <= decay < 1.0:
+        raise ValueError(f"ema must be a decay in [0, 1) (e.g. 0.995), got {decay:g}")
+    return decay
+
+
+def average_copy(model: keras.Model, name: str | None = None) -> keras.Model:
+    """Return a new model of the same architecture holding a copy of ``model``'s weights."""
+    copy = keras.models.clone_model(model)
+    copy.name = name or f"{model.name}_ema"
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def effective_decay(decay: float, updates):
+    """Return ``min(decay, (1 + n) / (10 + n))`` for ``n`` updates done (a tensor or a number)."""
+    n = ops.cast(updates, "float32")
+    return ops.minimum(ops.convert_to_tensor(decay, "float32"), (1.0 + n) / (10.0 + n))
+
+
+def update_average(average: keras.Model, model: keras.Model, decay):
+    """Move ``average``'s weights towards ``model``'s: ``a <- decay * a + (1 - decay) * w``.
+
+    Trainable weights are averaged; the others (batch-norm moving statistics) are copied.
+    ``decay`` may be a tensor (see :func:`effective_decay`).
+    """
+    decay = ops.cast(decay, "float32")
+    for avg, var in zip(average.weights, model.weights):
+        value = ops.cast(var, avg.dtype)
+        if var.trainable:
+            d = ops.cast(decay, avg.dtype)
+            avg.assign(d * avg + (1.0 - d) * value)
+        else:
+            avg.assign(value)
+
+
+def recompute_statistics(model: keras.Model, inputs) -> int:
+    """Give ``model``'s batch-norm layers the statistics of ``inputs``; return how many layers.
+
+    The averaged weights are not the weights the moving statistics were collected for, so
+    before sampling the average gets its own: one forward pass in training mode over
+    ``inputs`` (a large batch of noise) with momentum 0, which sets every moving mean and
+    variance to that batch's. The weights do not change.
+    """
+    from keras import layers
+
+    norms = [layer for layer in model._flatten_layers() if isinstance(layer, layers.BatchNormalization)]
+    if not norms:
+        return 0
+    momenta = [layer.momentum for layer in norms]
+    try:
+        for layer in norms:
+            layer.momentum = 0.0
+        model(inputs, training=True)
+    finally:
+        for layer, momentum in zip(norms, momenta):
+            layer.momentum = momentum
+    return len(norms)
