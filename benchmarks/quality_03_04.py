@@ -52,6 +52,11 @@ def run_train(model: str, seed: int, data: str, out: Path, precision: str | None
     env.pop("GAN_KERAS_FAST", None)  # the default, full settings
     cmd = [sys.executable, "-m", "gan_keras", "train", model, "--data", data, "--seed", str(seed),
            "--out", str(out)] + (["--precision", precision] if precision else [])
+    return timed_command(cmd, env)
+
+
+def timed_command(cmd: list, env: dict) -> tuple[float, float]:
+    """Run ``cmd`` to its end; return (wall seconds, CPU seconds); a failure stops the benchmark."""
     start = time.perf_counter()
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     # CPU time (user + system) of the command: unlike wall time it barely depends on what
@@ -64,8 +69,6 @@ def run_train(model: str, seed: int, data: str, out: Path, precision: str | None
 
 
 def evaluate(model: str, run_dir: Path, clf, test_features, per_class: int = 100) -> dict:
-    import keras
-
     from gan_keras.cgan import class_inputs
     from gan_keras.metrics import frechet_distance
 

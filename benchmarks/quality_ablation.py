@@ -20,16 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality_03_04 import evaluate, load, machine  # noqa: E402
+from quality_03_04 import evaluate, load, machine, timed_command  # noqa: E402
 
 # (label, what the step changes, settings): settings are the recipe's extra choices and epochs.
 STEPS = {
@@ -85,13 +83,7 @@ def run_step(model: str, seed: int, settings: dict, data: str, out: Path) -> tup
     env = dict(os.environ)
     env.pop("GAN_KERAS_FAST", None)
     cmd = [sys.executable, __file__, "--one", model, str(seed), json.dumps(settings), data, str(out)]
-    start = time.perf_counter()
-    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{' '.join(cmd)} failed")
-    return wall, usage.ru_utime + usage.ru_stime
+    return timed_command(cmd, env)
 
 
 def summarise(model: str, results: list, real_fd: float) -> list[str]:

@@ -124,3 +124,19 @@ def test_the_ablation_ends_at_the_recipes_defaults_and_changes_something_at_ever
         assert {k: recipe.RECIPE[k] for k in last} == last, model  # ends at the recipe's defaults
         for before, after in zip(steps, steps[1:]):
             assert before != after, model
+
+
+@pytest.mark.parametrize("bad, error, words", [("cubic", ValueError, "unknown upsampling 'cubic'"),
+                                               (2, TypeError, "upsampling must be a string")])
+def test_bad_upsampling_gets_one_clear_error(bad, error, words):
+    for build in (lambda: models.build_dcgan_generator(8, upsampling=bad),
+                  lambda: models.build_conditional_generator(8, 3, upsampling=bad)):
+        with pytest.raises(error, match=words):
+            build()
+
+
+def test_resize_generator_draws_images_in_range_without_transposed_convolutions():
+    g = models.build_dcgan_generator(8, (28, 20, 1), (16, 8), upsampling="nearest")
+    assert not any(isinstance(l, keras.layers.Conv2DTranspose) for l in g.layers)
+    out = g.predict(np.random.default_rng(0).standard_normal((3, 8)).astype("float32"), verbose=0)
+    assert out.shape == (3, 28, 20, 1) and np.abs(out).max() <= 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gan_keras import validate
 from gan_keras.models._checks import positive_int, shape_tuple, units_tuple
 
 
@@ -41,12 +42,7 @@ UPSAMPLINGS = ("transposed", "nearest", "bilinear")
 
 def check_upsampling(upsampling: str) -> str:
     """Return ``upsampling`` if it is one of :data:`UPSAMPLINGS`, else raise a clear error."""
-    if not isinstance(upsampling, str):
-        raise TypeError(f"upsampling must be a string, one of {', '.join(UPSAMPLINGS)}; got "
-                        f"{upsampling!r} ({type(upsampling).__name__})")
-    if upsampling not in UPSAMPLINGS:
-        raise ValueError(f"upsampling must be one of {', '.join(UPSAMPLINGS)}, got {upsampling!r}")
-    return upsampling
+    return validate.choice(upsampling, "upsampling", UPSAMPLINGS)
 
 
 def resize_block(x, filters: int, interpolation: str = "nearest"):
