@@ -295,6 +295,8 @@ def check_images(images, name: str = "images", expected_shape=None) -> np.ndarra
     if not hasattr(images, "shape"):
         raise TypeError(f"{name} must be an array of shape (N, H, W, C), got {type(images).__name__}")
     array = np.asarray(images)
+    if array.dtype.name == "bfloat16":  # a generator trained with --precision mixed_bfloat16
+        array = array.astype(np.float32)
     if array.dtype.kind not in "fiu":
         raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
     if array.ndim != 4:

@@ -99,3 +99,15 @@ def test_toy_distributions():
     nearest = np.min(np.linalg.norm(grid[:, None] - centers[None], axis=2), axis=1)
     assert np.mean(nearest < 0.15) > 0.98  # 3 sigma in 2-D holds 98.9%
     assert np.isclose(np.trapezoid(data.gaussian_pdf(np.linspace(-6, 14, 4001)), dx=20 / 4000), 1.0)
+
+
+def test_check_images_takes_bfloat16_samples_as_float32():
+    """A generator trained with --precision mixed_bfloat16 returns bfloat16 arrays; the judges take them."""
+    import ml_dtypes
+
+    samples = np.linspace(-1, 1, 2 * 4 * 3).reshape(2, 4, 3, 1).astype(ml_dtypes.bfloat16)
+    checked = data.check_images(samples)
+    assert checked.dtype == np.float32
+    np.testing.assert_allclose(checked, samples.astype(np.float32))
+    with pytest.raises(TypeError, match="must hold numbers"):
+        data.check_images(np.array([["a"]] * 2).reshape(2, 1, 1, 1))
