@@ -219,6 +219,7 @@ class AuxiliaryClassifierGAN(ConditionalGAN):
 
     def class_loss(self, labels, class_logits):
         """Return the mean cross-entropy of ``class_logits`` with the int ``labels``."""
+        class_logits = ops.cast(class_logits, "float32")  # float32 loss under 16-bit compute
         return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
 
     def d_step(self, real_images, labels):

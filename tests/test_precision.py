@@ -161,3 +161,15 @@ def test_the_options_a_model_takes_name_precision_where_it_is_supported():
     for name in recipes.available():
         flags = recipes.options_of(name)
         assert ("--precision" in flags) == recipes.supports(name, "mixed_precision"), name
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cgan"])
+def test_the_new_defaults_of_dcgan_and_cgan_train_under_bfloat16(model, tmp_path):
+    """Self-conditioning (dcgan) and the AC-GAN's class loss (cgan) under --precision mixed_bfloat16."""
+    from gan_keras import io, recipes
+
+    result = recipes.train(recipes.TrainConfig(model=model, data="digits", epochs=1, limit=64, batch_size=32,
+                                               out=str(tmp_path / model), verbose=0, precision="mixed_bfloat16"))
+    assert all(np.isfinite(v[-1]) for v in result.history.values()), result.history
+    g = io.load_model(tmp_path / model / "generator.keras")
+    assert g is not None
