@@ -94,6 +94,29 @@ def evaluate(model: str, run_dir: Path, clf, test_features, per_class: int = 100
     return out
 
 
+def reference(data: str):
+    """Load the judge and print the reference; return (classifier, test features, real-vs-real Frechet distance).
+
+    The reference is 360 real training digits against the held-out test digits (the floor for sets of this size).
+    """
+    from gan_keras import data as gk_data
+    from gan_keras.classifier import get_classifier
+    from gan_keras.metrics import frechet_distance
+
+    t0 = time.perf_counter()
+    clf = get_classifier(data)
+    clf_time = time.perf_counter() - t0
+    test = gk_data.load_images(data, split="test")
+    train = gk_data.load_images(data)
+    test_features = clf.features(test.images)
+    real_fd = frechet_distance(clf.features(train.images[:len(test)]), test_features)
+    print(f"machine: {machine()}")
+    print(f"data: {test.source} ({len(train)} train / {len(test)} test images)")
+    print(f"classifier: test accuracy {clf.test_accuracy:.3f} ({clf_time:.0f} s to load or train)")
+    print(f"reference: Frechet distance real train vs test = {real_fd:.2f}", flush=True)
+    return clf, test_features, real_fd
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["dcgan", "cgan"], choices=["dcgan", "cgan"])
@@ -106,21 +129,7 @@ def main(argv=None) -> int:
     os.environ.pop("GAN_KERAS_FAST", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-    from gan_keras import data as gk_data
-    from gan_keras.classifier import get_classifier
-    from gan_keras.metrics import frechet_distance
-
-    t0 = time.perf_counter()
-    clf = get_classifier(args.data)
-    clf_time = time.perf_counter() - t0
-    test = gk_data.load_images(args.data, split="test")
-    train = gk_data.load_images(args.data)
-    test_features = clf.features(test.images)
-    real_fd = frechet_distance(clf.features(train.images[:len(test)]), test_features)
-    print(f"machine: {machine()}")
-    print(f"data: {test.source} ({len(train)} train / {len(test)} test images)")
-    print(f"classifier: test accuracy {clf.test_accuracy:.3f} ({clf_time:.0f} s to load or train)")
-    print(f"reference: Frechet distance real train vs test = {real_fd:.2f}")
+    clf, test_features, real_fd = reference(args.data)
     print(f"precision: {args.precision or 'float32 (the default)'}")
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="quality_03_04_"))

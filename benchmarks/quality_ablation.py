@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality_03_04 import evaluate, load, machine, timed_command  # noqa: E402
+from quality_03_04 import evaluate, load, machine, reference, timed_command  # noqa: E402
 
 # (label, what the step changes, settings): settings are the recipe's extra choices and epochs.
 STEPS = {
@@ -213,18 +213,7 @@ def main(argv=None) -> int:
     os.environ.pop("GAN_KERAS_FAST", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-    from gan_keras import data as gk_data
-    from gan_keras.classifier import get_classifier
-    from gan_keras.metrics import frechet_distance
-
-    clf = get_classifier(args.data)
-    test = gk_data.load_images(args.data, split="test")
-    train = gk_data.load_images(args.data)
-    test_features = clf.features(test.images)
-    real_fd = frechet_distance(clf.features(train.images[:len(test)]), test_features)
-    print(f"machine: {machine()}")
-    print(f"data: {test.source} ({len(train)} train / {len(test)} test images)")
-    print(f"reference: Frechet distance real train vs test = {real_fd:.2f}", flush=True)
+    clf, test_features, real_fd = reference(args.data)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="quality_ablation_"))
     all_results, record = {}, []
     if args.orders:
