@@ -97,10 +97,12 @@ def gradient_penalty(critic, real, fake, alpha=None, seed=None):
     ``x_hat = alpha * real + (1 - alpha) * fake`` with ``alpha ~ U(0, 1)`` per example.
     The norm is taken as ``sqrt(sum g^2 + 1e-12)`` so that its own gradient stays finite
     when the critic's gradient is exactly zero (the plain ``norm`` has a NaN gradient there).
-    Uses TensorFlow's ``GradientTape`` (the course runs Keras on TensorFlow).
+    The gradient is the engine's (``GradientTape``, ``jax.grad`` or autograd), so the
+    penalty can itself be differentiated inside the critic's loss on every backend.
     """
     import keras
-    import tensorflow as tf
+
+    from gan_keras import engine
 
     real = ops.cast(real, "float32")
     fake = ops.cast(fake, "float32")
@@ -109,10 +111,7 @@ def gradient_penalty(critic, real, fake, alpha=None, seed=None):
         alpha_shape = [batch] + [1] * (len(real.shape) - 1)
         alpha = keras.random.uniform(alpha_shape, seed=seed)
     mixed = alpha * real + (1.0 - alpha) * fake
-    with tf.GradientTape() as tape:
-        tape.watch(mixed)
-        scores = critic(mixed, training=True)
-    grads = tape.gradient(scores, mixed)
+    _, grads = engine.input_gradient(lambda x: ops.sum(critic(x, training=True)), mixed)
     grads = ops.reshape(grads, (batch, -1))
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)
     return _mean(ops.square(norms - 1.0))

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_keras import gans
+from gan_keras import engine, gans
 from gan_keras.cgan import ConditionalGAN
 
 LATENT, FEATURES, BATCH, CLASSES = 3, 5, 7, 4
@@ -182,7 +182,7 @@ def test_gan_step_uses_the_formula_of_its_loss(loss, monkeypatch):
     gan.sample_latent = feed(z_d, z_g)
     draws = [alpha]
     if uses_gp:  # the interpolation weights of the penalty, drawn after the noise
-        monkeypatch.setattr(gans, "replica_random",
+        monkeypatch.setattr(engine, "replica_random",
                             lambda draw, shape, seed_generator, dtype="float32": tf.constant(draws.pop(0)))
     assert_step_matches(expected, run_step(gan, real), gan)
     assert not draws or not uses_gp  # the penalty drew its weights

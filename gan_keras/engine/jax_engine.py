@@ -1,0 +1,162 @@
+"""The JAX engine: a step is a pure function of the state; ``jax.vjp`` takes the gradients.
+
+Keras' JAX trainer calls ``train_step(state, data)`` inside ``jax.jit``, with ``state`` the
+values of the model's trainable, non-trainable, optimizer and metric variables, and wants
+``(logs, new_state)`` back. Here the game's ``step`` runs inside one
+``keras.StatelessScope`` that maps every variable to its value in ``state``: what the step
+assigns (seed generators, batch-norm statistics, the averaged generator, the trackers, the
+optimizers' slots) is recorded in that scope, and the new state is read from it at the end.
+
+A player's update differentiates a function of the player's weights: its loss runs in a
+copy of the scope whose entries for those weights are the function's arguments; what the
+loss assigns besides (batch-norm statistics, seed states) comes back as auxiliary output
+and is written into the step's scope. The optimizer is applied with ``stateless_apply``.
+With ``keras.distribution.DataParallel`` the step is one global computation sharded over
+the devices, so losses are means over the global batch and nothing is divided by replicas.
+"""
+
+from __future__ import annotations
+
+import jax
+from keras import StatelessScope
+from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+
+def _groups(model, training: bool) -> list:
+    """The variable lists, in the order of Keras' JAX state tuple."""
+    groups = [model.trainable_variables, model.non_trainable_variables]
+    if training:
+        groups.append(list(model.optimizer.variables) if model.optimizer is not None else [])
+    groups.append(model.metrics_variables)
+    return groups
+
+
+def run_step(model, step, args, training=True):
+    """Run ``step(data)`` statelessly. ``args`` is ``(state, data)`` under ``fit``.
+
+    Called with ``(data,)`` alone (``gan.train_step(batch)`` in a notebook), the step runs
+    on the variables' current values and writes the new values back.
+    """
+    groups = _groups(model, training)
+    if len(args) == 1:
+        (data,) = args
+        state = tuple([v.value for v in group] for group in groups)
+        logs, state = _stateless(step, groups, state, data)
+        for group, values in zip(groups, state):
+            for variable, value in zip(group, values):
+                variable.assign(value)
+        return logs
+    state, data = args
+    return _stateless(step, groups, state, data)
+
+
+def _stateless(step, groups, state, data):
+    mapping = [(v, x) for group, values in zip(groups, state) for v, x in zip(group, values)]
+    with StatelessScope(state_mapping=mapping) as scope:
+        logs = step(data)
+    new_state = tuple([_value_in(scope, v) for v in group] for group in groups)
+    return logs, new_state
+
+
+def _value_in(scope, variable):
+    value = scope.get_current_value(variable)
+    return variable.value if value is None else value
+
+
+def _step_scope():
+    scope = get_stateless_scope()
+    if scope is None:
+        raise RuntimeError("a player's update on JAX must run inside a trainer's step (Trainer.train_step)")
+    return scope
+
+
+def _run_with(scope, replaced: dict, fn, *args):
+    """Run ``fn(*args)`` in a copy of ``scope`` with ``replaced`` (id -> value); return ``(result, changes)``."""
+    inner = StatelessScope()
+    base = dict(scope.state_mapping)
+    base.update(replaced)
+    inner.state_mapping = dict(base)
+    with inner:
+        result = fn(*args)
+    # What fn assigned (batch-norm statistics, seed states), except the differentiated weights
+    changes = {key: value for key, value in inner.state_mapping.items()
+               if key not in replaced and base.get(key) is not value}
+    return result, changes
+
+
+def num_replicas() -> int:
+    return 1
+
+
+def replica_index():
+    return 0
+
+
+def minimize_each(loss_fn, players):
+    scope = _step_scope()
+    for optimizer, variables in players:
+        built = [id(v) for v in optimizer._trainable_variables]
+        if sorted(built) != sorted(id(v) for v in variables):
+            raise ValueError(f"optimizer {optimizer.name} was built on other variables than the player it updates")
+    values = [[_value_in(scope, v) for v in variables] for _, variables in players]
+
+    def losses_of(*player_values):
+        replaced = {id(v): x for (_, variables), xs in zip(players, player_values) for v, x in zip(variables, xs)}
+        (losses, aux), changes = _run_with(scope, replaced, loss_fn)
+        scaled = tuple(optimizer.scale_loss(loss) for loss, (optimizer, _) in zip(losses, players))
+        return scaled, (tuple(losses), aux, changes)
+
+    scaled, vjp, (losses, aux, changes) = jax.vjp(losses_of, *values, has_aux=True)
+    grads = []
+    for i in range(len(players)):
+        cotangent = tuple(jax.numpy.ones_like(s) if j == i else jax.numpy.zeros_like(s) for j, s in enumerate(scaled))
+        grads.append(vjp(cotangent)[i])
+    scope.state_mapping.update(changes)
+    for (optimizer, variables), g, xs in zip(players, grads, values):
+        by_id = {id(v): (gi, xi) for v, gi, xi in zip(variables, g, xs)}
+        order = optimizer._trainable_variables
+        opt_values = [_value_in(scope, v) for v in optimizer.variables]
+        new_values, new_opt = optimizer.stateless_apply(
+            opt_values, [by_id[id(v)][0] for v in order], [by_id[id(v)][1] for v in order])
+        for v, x in zip(order, new_values):
+            scope.add_update((v, x))
+        for v, x in zip(optimizer.variables, new_opt):
+            scope.add_update((v, x))
+    return losses, aux
+
+
+def input_gradient(fn, x):
+    scope = get_stateless_scope()
+    if scope is None:
+        return jax.value_and_grad(fn)(x)
+
+    def traced(x):
+        value, changes = _run_with(scope, {}, fn, x)
+        return value, changes
+
+    (value, changes), grad = jax.value_and_grad(traced, has_aux=True)(x)
+    scope.state_mapping.update(changes)
+    return value, grad
+
+
+def gradient_function(fn, models):
+    variables = []
+    seen = set()
+    for model in models:
+        for v in model.variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                variables.append(v)
+
+    @jax.jit
+    def compiled(values, x, *args):
+        def traced(x):
+            with StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(x, *args)
+
+        return jax.value_and_grad(traced)(x)
+
+    def g(x, *args):
+        return compiled([v.value for v in variables], x, *args)
+
+    return g
