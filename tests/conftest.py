@@ -33,7 +33,14 @@ os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"] = os.environ.get("KERAS_HOME") or s
 os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
 os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.pop("KERAS_BACKEND", None)
+# The backend the tests run on: TensorFlow, unless GAN_KERAS_TEST_BACKEND names another
+# (tests/test_backends.py runs the trainer, resume, command-line and learning tests on JAX
+# that way, each file in a subprocess of its own).
+TEST_BACKEND = os.environ.get("GAN_KERAS_TEST_BACKEND", "tensorflow")
+if TEST_BACKEND == "tensorflow":
+    os.environ.pop("KERAS_BACKEND", None)
+else:
+    os.environ["KERAS_BACKEND"] = TEST_BACKEND
 os.environ["GAN_KERAS_NETWORK_GUARD"] = "1"
 os.environ["GAN_KERAS_GUARD_LOG"] = os.path.join(_SESSION_DIR, "network_attempts.log")
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -47,6 +54,21 @@ sys.path.remove(_GUARD_DIR)
 network_guard.install()  # in this process, session-scoped fixtures included
 
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tensorflow_only: needs TensorFlow itself (tf.data, tf.distribute, "
+                                       "GradientTape references); skipped on the other backends")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked ``tensorflow_only`` when the suite runs on another backend."""
+    if TEST_BACKEND == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"needs TensorFlow; this run is on {TEST_BACKEND}")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_sessionfinish(session, exitstatus):

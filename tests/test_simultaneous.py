@@ -83,6 +83,7 @@ def trained(cls, loss="non_saturating", d_steps=1, **kwargs):
     return gan, history
 
 
+@pytest.mark.tensorflow_only  # the step of before is written with tf.GradientTape
 @pytest.mark.parametrize("loss,d_steps", [("non_saturating", 1), ("wasserstein", 2)])
 def test_the_default_trains_bit_for_bit_like_the_step_of_before(loss, d_steps):
     # wasserstein: + the gradient penalty (its own uniform draws), d_steps=2: two real minibatches
@@ -98,6 +99,7 @@ def test_the_default_trains_bit_for_bit_like_the_step_of_before(loss, d_steps):
                    for a, b in zip(now.trainable_weights, moved.trainable_weights)) > 1e-4
 
 
+@pytest.mark.tensorflow_only  # the tutorial's step is written with tf.GradientTape
 def test_simultaneous_takes_both_gradients_from_one_forward_pass():
     g, d = players()
     gan = GAN(g, d, seed=5, simultaneous=True)

@@ -17,9 +17,39 @@ the devices, so losses are means over the global batch and nothing is divided by
 
 from __future__ import annotations
 
+import contextlib
+
 import jax
 from keras import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+
+class _RecordingScope(StatelessScope):
+    """A ``StatelessScope`` that also remembers which variable each recorded update belongs to."""
+
+    def __init__(self, state_mapping=None, variables=None):
+        super().__init__(state_mapping=state_mapping)
+        self.variables = dict(variables or {})
+        for variable, _ in state_mapping or ():
+            self.variables[id(variable)] = variable
+
+    def add_update(self, update):
+        self.variables[id(update[0])] = update[0]
+        super().add_update(update)
+
+
+@contextlib.contextmanager
+def _scope_for_update():
+    """The step's scope; outside a step (``gan.d_step(batch)`` called eagerly), a scope whose updates are
+    assigned to the variables on exit."""
+    scope = get_stateless_scope()
+    if scope is not None:
+        yield scope
+        return
+    with _RecordingScope() as scope:
+        yield scope
+    for key, value in scope.state_mapping.items():
+        scope.variables[key].assign(value)
 
 
 def _groups(model, training: bool) -> list:
@@ -52,7 +82,7 @@ def run_step(model, step, args, training=True):
 
 def _stateless(step, groups, state, data):
     mapping = [(v, x) for group, values in zip(groups, state) for v, x in zip(group, values)]
-    with StatelessScope(state_mapping=mapping) as scope:
+    with _RecordingScope(state_mapping=mapping) as scope:
         logs = step(data)
     new_state = tuple([_value_in(scope, v) for v in group] for group in groups)
     return logs, new_state
@@ -63,16 +93,9 @@ def _value_in(scope, variable):
     return variable.value if value is None else value
 
 
-def _step_scope():
-    scope = get_stateless_scope()
-    if scope is None:
-        raise RuntimeError("a player's update on JAX must run inside a trainer's step (Trainer.train_step)")
-    return scope
-
-
 def _run_with(scope, replaced: dict, fn, *args):
     """Run ``fn(*args)`` in a copy of ``scope`` with ``replaced`` (id -> value); return ``(result, changes)``."""
-    inner = StatelessScope()
+    inner = _RecordingScope(variables=getattr(scope, "variables", None))
     base = dict(scope.state_mapping)
     base.update(replaced)
     inner.state_mapping = dict(base)
@@ -81,6 +104,8 @@ def _run_with(scope, replaced: dict, fn, *args):
     # What fn assigned (batch-norm statistics, seed states), except the differentiated weights
     changes = {key: value for key, value in inner.state_mapping.items()
                if key not in replaced and base.get(key) is not value}
+    if hasattr(scope, "variables"):
+        scope.variables.update({key: inner.variables[key] for key in changes})
     return result, changes
 
 
@@ -93,7 +118,11 @@ def replica_index():
 
 
 def minimize_each(loss_fn, players):
-    scope = _step_scope()
+    with _scope_for_update() as scope:
+        return _minimize_each(scope, loss_fn, players)
+
+
+def _minimize_each(scope, loss_fn, players):
     for optimizer, variables in players:
         built = [id(v) for v in optimizer._trainable_variables]
         if sorted(built) != sorted(id(v) for v in variables):
@@ -126,10 +155,11 @@ def minimize_each(loss_fn, players):
 
 
 def input_gradient(fn, x):
-    scope = get_stateless_scope()
-    if scope is None:
-        return jax.value_and_grad(fn)(x)
+    with _scope_for_update() as scope:
+        return _input_gradient(scope, fn, x)
 
+
+def _input_gradient(scope, fn, x):
     def traced(x):
         value, changes = _run_with(scope, {}, fn, x)
         return value, changes
