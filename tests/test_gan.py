@@ -91,7 +91,9 @@ def test_gan_learns_a_1d_gaussian():
     """On fixed seeds the samples match N(4, 1.25^2) better than a constant or a single draw does.
 
     Earth mover's distance (W1) to the 8192 training samples, measured on these seeds: 3.78
-    before training, 0.097 after 80 epochs (mean 4.03, std 1.17); a generator that always
+    before training on TensorFlow, 0.138 after 160 epochs (mean 4.14, std 1.38; 0.097 after 80);
+    on JAX, whose random streams differ, 0.035 (mean 4.00, std 1.26; after 80 epochs 0.72: it had
+    not converged, hence 160 epochs for both); a generator that always
     returns the data's mean scores 1.003 and one that always returns one training sample
     1.012 (bound: a quarter of the best of the three, 0.25). The constant at the mean passes
     the mean bound below and fails only on the spread, so W1 is the check that counts.
@@ -103,7 +105,7 @@ def test_gan_learns_a_1d_gaussian():
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
     gan.compile(gans.make_optimizer(2e-4), gans.make_optimizer(2e-4))
     before = gan.generate(10000)
-    gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=80, verbose=0, shuffle=False)
+    gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=160, verbose=0, shuffle=False)
     samples = gan.generate(10000)
     # Earth mover's distance to the training samples, against two trivial generators: one that
     # always returns the data's mean (right mean, no spread), one that always returns the first
