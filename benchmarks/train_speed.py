@@ -273,10 +273,10 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, precision="
 def time_recipes(names, steps: int, batch_size: int, precision: str = "float32") -> dict:
     """Run each recipe's ``train`` once and time its training steps; return name -> result."""
     import keras
-    import tensorflow as tf
 
     from gan_keras import recipes
 
+    tf = sys.modules.get("tensorflow") if keras.backend.backend() == "tensorflow" else None
     results = {}
     original_fit = keras.Model.fit
     for name in names:
@@ -284,8 +284,11 @@ def time_recipes(names, steps: int, batch_size: int, precision: str = "float32")
 
         def timed_fit(self, x=None, *args, **kwargs):
             kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [timer]
-            if isinstance(x, tf.data.Dataset):
+            if tf is not None and isinstance(x, tf.data.Dataset):
                 first = tf.nest.flatten(next(iter(x.take(1))))[0]  # images of a nested batch
+                batch["size"] = int(first.shape[0])
+            elif isinstance(x, keras.utils.PyDataset):
+                first = keras.tree.flatten(x[0])[0]
                 batch["size"] = int(first.shape[0])
             else:
                 batch["size"] = kwargs.get("batch_size") or 32
@@ -597,7 +600,6 @@ def quality_rows(args) -> list[str]:
 
 def machine() -> str:
     import keras
-    import tensorflow as tf
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -605,10 +607,44 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    gpus = tf.config.list_physical_devices("GPU")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores, {len(gpus)} GPU; Python {platform.python_version()}, "
-            f"TensorFlow {tf.__version__}, Keras {keras.__version__}; load average at start {load:.1f}")
+    return (f"{cpu}, {os.cpu_count()} cores, {len(accelerators())} GPU; Python {platform.python_version()}, "
+            f"{backend_versions()}, Keras {keras.__version__}; load average at start {load:.1f}")
+
+
+def accelerators() -> list:
+    """The GPUs the active backend sees."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.config.list_physical_devices("GPU")
+    if backend == "jax":
+        import jax
+
+        return [d for d in jax.devices() if d.platform == "gpu"]
+    import torch
+
+    return list(range(torch.cuda.device_count()))
+
+
+def backend_versions() -> str:
+    """The installed backends' versions, the active one first (e.g. "TensorFlow 2.21.0 (active), JAX 0.10.2")."""
+    import importlib.metadata
+    import keras
+
+    names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+    active = keras.backend.backend()
+    out = []
+    for key in sorted(names, key=lambda k: k != active):
+        try:
+            version = importlib.metadata.version(key)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        out.append(f"{names[key]} {version}" + (" (active)" if key == active else ""))
+    return ", ".join(out)
 
 
 def row(label, times, batch):
@@ -633,6 +669,11 @@ def main(argv=None) -> int:
     parser.add_argument("--float16", action="store_true",
                         help="also time GAN.fit under mixed_float16 (over 100x slower on most CPUs)")
     parser.add_argument("--out", help="also write the tables as Markdown to this file")
+    parser.add_argument("--backends", nargs="+", choices=["tensorflow", "jax", "torch"],
+                        help="time the tutorial DCGAN's GAN.fit and every recipe (or --models) on each of these "
+                             "Keras backends, one child process per backend and round, in one table with a "
+                             "column per backend; leaves out the other parts")
+    parser.add_argument("--backend-child", metavar="FILE", help=argparse.SUPPRESS)
     quality = parser.add_argument_group("part 4: time to the quality bars of chapters 03-04 (on by default)")
     quality.add_argument("--skip-quality", action="store_true", help="leave part 4 out")
     quality.add_argument("--skip-speed", action="store_true",
@@ -661,6 +702,16 @@ def main(argv=None) -> int:
     if any(b < 1 or b > 1437 for b in args.quality_baseline_batches):
         parser.error("--quality-baseline-batches must lie in 1..1437 (the training digits)")
     os.environ.setdefault("GAN_KERAS_FAST", "1")
+    if args.backend_child:
+        return backend_child(args)
+    if args.backends:
+        from gan_keras import io
+
+        lines = backend_rows(args)
+        if args.out:
+            io.write_text(args.out, "\n".join(lines) + "\n")
+            print(f"wrote {args.out}")
+        return 0
 
     import numpy as np
 
@@ -680,6 +731,107 @@ def main(argv=None) -> int:
         print(f"wrote {args.out}")
     del np
     return 0
+
+
+# --------------------------------------------------------------------------------------
+# The backend column: the same models, batch and steps on each Keras backend
+# --------------------------------------------------------------------------------------
+
+def time_package_gan_arrays(images, batch_size: int, steps: int) -> list[float]:
+    """``GAN.fit`` on the tutorial's networks from NumPy arrays (the same input on every backend)."""
+    import keras
+    import numpy as np
+
+    from gan_keras import GAN, gans
+
+    keras.utils.set_random_seed(0)
+    gan = GAN(tutorial_generator(), tutorial_discriminator(), seed=0)
+    gan.compile(gans.make_optimizer(1e-4), gans.make_optimizer(1e-4))
+    x = np.resize(images, ((WARMUP + steps) * batch_size,) + images.shape[1:])
+    timer = step_timer()
+    gan.fit(x, batch_size=batch_size, epochs=1, callbacks=[timer], verbose=0, shuffle=False)
+    return timer.times
+
+
+TUTORIAL_ROW = "tutorial DCGAN (GAN.fit, arrays)"
+
+
+def backend_child(args) -> int:
+    """Measure this process's backend and write the step times as JSON (``--backend-child FILE``)."""
+    import json
+
+    import keras
+
+    from gan_keras import data, io, recipes
+
+    images = data.load_images("digits").images
+    results = {"backend": keras.backend.backend(), "machine": machine(), "models": {}}
+    try:
+        results["models"][TUTORIAL_ROW] = {"times": time_package_gan_arrays(images, args.batch_size, args.steps),
+                                           "batch": args.batch_size}
+    except Exception as exc:  # report and go on
+        results["models"][TUTORIAL_ROW] = {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    names = args.models or recipes.available()
+    results["models"].update(time_recipes(names, args.steps, args.batch_size))
+    io.write_json(args.backend_child, results)
+    return 0
+
+
+def backend_rows(args) -> list[str]:
+    """Run every backend of ``--backends`` in a child process, ``--rounds`` times in turns; one table."""
+    import json
+    import subprocess
+
+    pooled = {b: {} for b in args.backends}
+    machines = {}
+    errors = {}
+    for round_ in range(args.rounds):
+        for backend in args.backends:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "times.json")
+                command = [sys.executable, os.path.abspath(__file__), "--backend-child", out,
+                           "--steps", str(args.steps), "--batch-size", str(args.batch_size)]
+                if args.models:
+                    command += ["--models", *args.models]
+                env = dict(os.environ, KERAS_BACKEND=backend)
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                if done.returncode != 0 or not os.path.exists(out):
+                    errors[backend] = (done.stderr.strip().splitlines() or ["no output"])[-1][:120]
+                    continue
+                with open(out) as f:
+                    result = json.load(f)
+            machines[backend] = result["machine"]
+            for name, r in result["models"].items():
+                slot = pooled[backend].setdefault(name, {"times": [], "batch": r.get("batch")})
+                if "error" in r:
+                    slot["error"] = r["error"]
+                else:
+                    slot["times"].extend(r["times"])
+            print(f"round {round_ + 1}, {backend}: done", flush=True)
+    names = list(dict.fromkeys(n for b in args.backends for n in pooled[b]))
+    first = args.backends[0]
+    header = "| model | batch | " + " | ".join(f"{b} ms/step" for b in args.backends)
+    header += "".join(f" | {b} / {first}" for b in args.backends[1:]) + " |"
+    lines = ["", f"## Step time per backend ({args.steps} timed steps after {WARMUP} warm-up steps, "
+             f"{args.rounds} rounds taking turns; median ms/step)", ""]
+    lines += [f"- {b}: {machines.get(b, 'failed: ' + errors.get(b, '?'))}" for b in args.backends]
+    lines += ["", header, "|" + "---|" * (2 + 2 * len(args.backends) - 1)]
+    for name in names:
+        medians, cells, batch = {}, [], ""
+        for b in args.backends:
+            r = pooled[b].get(name)
+            if r is None or "error" in r or not r["times"]:
+                cells.append("failed: " + (r or {}).get("error", errors.get(b, "not run"))[:60])
+                continue
+            medians[b] = statistics.median(r["times"])
+            batch = r["batch"]
+            cells.append(f"{1000 * medians[b]:.1f}")
+        ratios = [f"{medians[b] / medians[first]:.2f}x" if b in medians and first in medians else "" for b in
+                  args.backends[1:]]
+        lines.append(f"| {name} | {batch} | " + " | ".join(cells) + "".join(f" | {r}" for r in ratios) + " |")
+    for line in lines:
+        print(line, flush=True)
+    return lines
 
 
 def timed_rounds(variants, rounds: int) -> dict:
