@@ -47,9 +47,12 @@ def load() -> str:
         return "n/a"
 
 
-def run_train(model: str, seed: int, data: str, out: Path, precision: str | None = None) -> tuple[float, float]:
+def run_train(model: str, seed: int, data: str, out: Path, precision: str | None = None,
+              backend: str | None = None) -> tuple[float, float]:
     env = dict(os.environ)
     env.pop("GAN_KERAS_FAST", None)  # the default, full settings
+    if backend:
+        env["KERAS_BACKEND"] = backend
     cmd = [sys.executable, "-m", "gan_keras", "train", model, "--data", data, "--seed", str(seed),
            "--out", str(out)] + (["--precision", precision] if precision else [])
     return timed_command(cmd, env)
@@ -125,6 +128,9 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", help="folder to keep the runs in (default: a temporary folder)")
     parser.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
                         help="train with this --precision (default: the command's, float32)")
+    parser.add_argument("--backends", nargs="+", choices=["tensorflow", "jax", "torch"],
+                        help="train on each of these Keras backends (KERAS_BACKEND of the train command; the "
+                             "judge runs here); default: this process's backend")
     args = parser.parse_args(argv)
     os.environ.pop("GAN_KERAS_FAST", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -133,29 +139,33 @@ def main(argv=None) -> int:
     print(f"precision: {args.precision or 'float32 (the default)'}")
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="quality_03_04_"))
+    import keras
+
+    backends = args.backends or [keras.backend.backend()]
     rows = []
     for model in args.models:
-        for seed in args.seeds:
-            out = root / f"{model}-seed{seed}"
-            before = load()
-            seconds, cpu = run_train(model, seed, args.data, out, args.precision)
-            result = evaluate(model, out, clf, test_features)
-            rows.append((model, seed, seconds, cpu, before, load(), result))
-            acc = result.get("label_accuracy")
-            print(f"{model} seed {seed}: {seconds:.0f} s wall, {cpu:.0f} s CPU, label accuracy "
-                  f"{'-' if acc is None else f'{acc:.3f}'}, confidence {result['confidence']:.3f}, "
-                  f"confident share {result['confident_share']:.3f}, Frechet {result['frechet']:.2f} "
-                  f"({result['frechet'] / real_fd:.2f}x real), classes {result['class_counts']}", flush=True)
+        for backend in backends:
+            for seed in args.seeds:
+                out = root / f"{model}-{backend}-seed{seed}"
+                before = load()
+                seconds, cpu = run_train(model, seed, args.data, out, args.precision, backend)
+                result = evaluate(model, out, clf, test_features)
+                rows.append((model, backend, seed, seconds, cpu, before, load(), result))
+                acc = result.get("label_accuracy")
+                print(f"{model} on {backend}, seed {seed}: {seconds:.0f} s wall, {cpu:.0f} s CPU, label accuracy "
+                      f"{'-' if acc is None else f'{acc:.3f}'}, confidence {result['confidence']:.3f}, "
+                      f"confident share {result['confident_share']:.3f}, Frechet {result['frechet']:.2f} "
+                      f"({result['frechet'] / real_fd:.2f}x real), classes {result['class_counts']}", flush=True)
 
     print()
-    print("| model | seed | wall time (s) | CPU time (s) | label accuracy | confidence | share > 0.9 | Frechet | "
+    print("| model | backend | seed | wall time (s) | CPU time (s) | label accuracy | confidence | share > 0.9 | Frechet | "
           "Frechet / real | digit shares min-max | load before / after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for model, seed, seconds, cpu, before, after, r in rows:
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for model, backend, seed, seconds, cpu, before, after, r in rows:
         acc = r.get("label_accuracy")
         counts = r["class_counts"]
         shares = f"{min(counts) / sum(counts):.1%}-{max(counts) / sum(counts):.1%}"
-        print(f"| {model} | {seed} | {seconds:.0f} | {cpu:.0f} | {'-' if acc is None else f'{acc:.1%}'} | "
+        print(f"| {model} | {backend} | {seed} | {seconds:.0f} | {cpu:.0f} | {'-' if acc is None else f'{acc:.1%}'} | "
               f"{r['confidence']:.3f} | {r['confident_share']:.1%} | {r['frechet']:.1f} | "
               f"{r['frechet'] / real_fd:.2f}x | {shares} | {before.split(' / ')[0]} / {after.split(' / ')[0]} |")
     print()
