@@ -202,3 +202,12 @@ def test_a_generator_saved_on_one_backend_loads_on_another(saved_on, loaded_on, 
         saved, loaded = outputs["save"][name], outputs["load"][name]
         assert saved.shape == (6, 28, 28, 1) and saved.std() > 1e-3
         np.testing.assert_allclose(loaded, saved, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_gradients_are_returned_and_nothing_changes():
+    m = Player(np.full((3, 2), 0.5, "float32"), np.array([1.0, -2.0], "float32"))
+    loss, (grad_a, grad_b) = engine.gradients(lambda: ops.sum(m.a) * ops.sum(m.b) ** 2, [m.a, m.b])
+    assert float(loss) == pytest.approx(3.0)  # 3 * (-1)^2
+    np.testing.assert_allclose(ops.convert_to_numpy(grad_a), np.ones((3, 2)))  # sum(b)^2
+    np.testing.assert_allclose(ops.convert_to_numpy(grad_b), [-6.0, -6.0])  # 2 sum(a) sum(b)
+    np.testing.assert_allclose(m.a.numpy(), np.full((3, 2), 0.5))

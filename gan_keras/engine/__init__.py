@@ -77,6 +77,15 @@ def minimize_each(loss_fn, players):
     return current().minimize_each(loss_fn, players)
 
 
+def gradients(loss_fn, variables):
+    """Return ``(loss, [d loss / d v for v in variables])`` of ``loss_fn()`` (a scalar), changing nothing.
+
+    For looking at gradients (chapter 01 checks its NumPy backward pass against them); the
+    trainers use :func:`minimize`, which also applies them.
+    """
+    return current().gradients(loss_fn, list(variables))
+
+
 def input_gradient(fn, x):
     """Return ``(fn(x), d fn(x) / d x)`` for a scalar ``fn``; differentiable again inside a player's loss."""
     return current().input_gradient(fn, x)
@@ -251,7 +260,7 @@ from gan_keras.engine.trainer import (  # noqa: E402  (the base class uses the h
 
 __all__ = [
     "PRECISIONS", "Trainer", "check_training_data", "compile_one_player", "compile_players", "current",
-    "gradient_function", "input_gradient", "loss_scaled", "make_optimizer", "minimize", "minimize_each", "name",
+    "gradient_function", "gradients", "input_gradient", "loss_scaled", "make_optimizer", "minimize", "minimize_each", "name",
     "num_replicas", "optimizers_of", "precision_name", "precision_policy", "prepare_loss", "replica_index",
     "replica_latent", "replica_random", "scale_for_replicas", "split_batch", "state_variables",
     "two_optimizers", "uses_float16",

@@ -154,6 +154,20 @@ def _minimize_each(scope, loss_fn, players):
     return losses, aux
 
 
+def gradients(loss_fn, variables):
+    with _scope_for_update() as scope:
+        values = [_value_in(scope, v) for v in variables]
+
+        def loss_of(values):
+            replaced = {id(v): x for v, x in zip(variables, values)}
+            loss, changes = _run_with(scope, replaced, loss_fn)
+            return loss, changes
+
+        (loss, changes), grads = jax.value_and_grad(loss_of, has_aux=True)(values)
+        scope.state_mapping.update(changes)
+    return loss, list(grads)
+
+
 def input_gradient(fn, x):
     with _scope_for_update() as scope:
         return _input_gradient(scope, fn, x)

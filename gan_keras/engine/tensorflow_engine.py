@@ -47,6 +47,12 @@ def minimize_each(loss_fn, players):
     return tuple(losses), aux
 
 
+def gradients(loss_fn, variables):
+    with tf.GradientTape() as tape:
+        loss = loss_fn()
+    return loss, tape.gradient(loss, variables)
+
+
 def input_gradient(fn, x):
     with tf.GradientTape() as tape:
         tape.watch(x)

@@ -44,6 +44,14 @@ def minimize_each(loss_fn, players):
     return tuple(l.detach() for l in losses), _detach(aux)
 
 
+def gradients(loss_fn, variables):
+    with torch.enable_grad():
+        loss = loss_fn()
+        values = [v.value for v in variables]
+        found = torch.autograd.grad(loss, values, allow_unused=True)
+    return loss.detach(), [torch.zeros_like(p) if g is None else g for g, p in zip(found, values)]
+
+
 def input_gradient(fn, x):
     x = x if x.requires_grad else x.detach().requires_grad_(True)
     value = fn(x)
