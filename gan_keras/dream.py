@@ -106,18 +106,32 @@ def gradient_ascent_update(x, grads, step_size):
 
 
 def _make_ascent_step(model):
-    import tensorflow as tf
+    """Return ``ascent_step(x, step_size) -> (loss, new x)`` for ``model``, on whichever backend Keras runs.
 
-    @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32),
-                                  tf.TensorSpec([], tf.float32)], reduce_retracing=True)
+    The loss and its gradient with respect to the picture are compiled once
+    (:func:`gan_keras.engine.gradient_function`: ``tf.function`` on TensorFlow, ``jax.jit``
+    on JAX); the normalised step is :func:`gradient_ascent_update` in ``keras.ops``.
+    """
+    from gan_keras import engine
+
+    def loss_of(x):
+        return dream_loss(model(x, training=False), model.layer_weights)
+
+    loss_and_gradient = engine.gradient_function(loss_of, [model])
+
     def ascent_step(x, step_size):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            loss = dream_loss(model(x, training=False), model.layer_weights)
-        grads = tape.gradient(loss, x)
+        loss, grads = loss_and_gradient(x)
         return loss, gradient_ascent_update(x, grads, step_size)
 
     return ascent_step
+
+
+def _resize(x, shape):
+    """Bilinear resize of a batch ``(1, H, W, 3)`` to ``shape`` (on TensorFlow: ``tf.image.resize``'s default)."""
+    from keras import ops
+
+    return ops.image.resize(x, tuple(shape), interpolation="bilinear", antialias=False,
+                            data_format="channels_last")
 
 
 # InceptionV3 without its head needs at least 75x75 pixels to reach its last block.
@@ -148,7 +162,7 @@ def deep_dream(image, model=None, steps: int = 20, step_size: float = 0.01, num_
     Introduced in `notebooks/05_deepdream.ipynb`.
     """
     import keras
-    import tensorflow as tf
+    from keras import ops
 
     validate.positive_int(steps, "steps")
     validate.positive_int(num_octaves, "num_octaves")
@@ -170,20 +184,20 @@ def deep_dream(image, model=None, steps: int = 20, step_size: float = 0.01, num_
     shapes = octave_shapes(height, width, num_octaves, octave_scale)
     bar = keras.utils.Progbar(steps * len(shapes), verbose=int(progress) if progress else 0,
                               stateful_metrics=["loss", "octave"])
-    original_x = tf.constant(preprocess(original))
-    x = tf.image.resize(original_x, shapes[0])
+    original_x = ops.convert_to_tensor(preprocess(original))
+    x = _resize(original_x, shapes[0])
     shrunk_original = x
     losses, done = [], 0
     for octave, shape in enumerate(shapes):
         if octave > 0:
-            x = tf.image.resize(x, shape)
+            x = _resize(x, shape)
             # Put back the detail that shrinking the original to the previous octave lost.
-            upscaled_shrunk = tf.image.resize(shrunk_original, shape)
-            same_size_original = tf.image.resize(original_x, shape)
+            upscaled_shrunk = _resize(shrunk_original, shape)
+            same_size_original = _resize(original_x, shape)
             x = x + (same_size_original - upscaled_shrunk)
             shrunk_original = same_size_original
         for _ in range(steps):
-            loss, x = ascent_step(x, tf.constant(step_size, tf.float32))
+            loss, x = ascent_step(x, ops.convert_to_tensor(step_size, "float32"))
             loss = float(loss)
             losses.append(loss)
             done += 1
@@ -193,5 +207,5 @@ def deep_dream(image, model=None, steps: int = 20, step_size: float = 0.01, num_
         if done < (octave + 1) * steps:
             done = (octave + 1) * steps
             bar.update(done, [("loss", loss), ("octave", octave + 1)])
-    return DreamResult(image=deprocess(x.numpy()), losses=losses, weights=model.weights_used,
+    return DreamResult(image=deprocess(ops.convert_to_numpy(x)), losses=losses, weights=model.weights_used,
                        layers=dict(model.layer_weights), octave_shapes=shapes)

@@ -260,26 +260,29 @@ def project_to_latent(generator, images, steps: int = 200, learning_rate: float 
     "reconstructions" to set beside a VAE's. Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
     import keras
-    import tensorflow as tf
+    from keras import ops
+
+    from gan_keras import engine
 
     images = gk_data.check_images(images, "images", expected_shape=tuple(generator.outputs[0].shape[1:]))
     latent_dim = int(generator.inputs[0].shape[-1])
     z0 = np.random.default_rng(seed).standard_normal((len(images), latent_dim)).astype("float32")
-    z = tf.Variable(z0)
-    target = tf.constant(images)
+    z = keras.Variable(z0, dtype="float32", trainable=True, name="latent")
+    target = ops.convert_to_tensor(images)
     optimizer = keras.optimizers.Adam(learning_rate)
 
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            fake_images = generator(z, training=False)
-            per_image = tf.reduce_mean(tf.square(fake_images - target), axis=[1, 2, 3])
-            loss = tf.reduce_sum(per_image + prior_weight * tf.reduce_sum(tf.square(z), axis=1))
-        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
+    def loss_of(z_value, target):
+        fake_images = generator(z_value, training=False)
+        per_image = ops.mean(ops.square(fake_images - target), axis=(1, 2, 3))
+        return ops.sum(per_image + prior_weight * ops.sum(ops.square(z_value), axis=1))
 
+    # The loss and its gradient with respect to z, compiled once (tf.function, jax.jit).
+    loss_and_gradient = engine.gradient_function(loss_of, [generator])
     for _ in range(int(steps)):
-        step()
-    return z.numpy(), generator.predict(z.numpy(), verbose=0)
+        _, grad = loss_and_gradient(ops.convert_to_tensor(z.value), target)
+        optimizer.apply([grad], [z])
+    found = ops.convert_to_numpy(z.value)
+    return found, generator.predict(found, verbose=0)
 
 
 def blurred_mean_images(images, num: int, blur: float = 1.0, noise: float = 0.02, seed: int = 0) -> np.ndarray:

@@ -141,10 +141,13 @@ def check_image(image, name: str = "image") -> np.ndarray:
 
 def resize(image, height: int, width: int) -> np.ndarray:
     """Resize an ``(H, W, 3)`` image to ``height x width`` with bicubic interpolation."""
-    import tensorflow as tf
+    from keras import ops
 
-    out = tf.image.resize(np.asarray(image, np.float32)[None], (int(height), int(width)), method="bicubic")
-    return np.clip(out[0].numpy(), 0.0, 1.0)
+    # On TensorFlow this is tf.image.resize(..., method="bicubic"); JAX and PyTorch use their own
+    # bicubic kernels (Keys' cubic on JAX, as TensorFlow; PyTorch's a = -0.75 differs slightly).
+    out = ops.image.resize(np.asarray(image, np.float32)[None], (int(height), int(width)),
+                           interpolation="bicubic", antialias=False, data_format="channels_last")
+    return np.clip(ops.convert_to_numpy(out)[0], 0.0, 1.0)
 
 
 def fit_size(image, max_size: int) -> np.ndarray:

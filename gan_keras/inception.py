@@ -72,7 +72,7 @@ def prepare(images) -> np.ndarray:
     Inception-v3 expects RGB in ``[-1, 1]`` (``preprocess_input`` maps 0..255 there), the
     range the course's images already have; grayscale is replicated to three channels.
     """
-    import tensorflow as tf
+    from keras import ops
 
     array = gk_data.check_images(images, "images")
     channels = array.shape[-1]
@@ -80,15 +80,33 @@ def prepare(images) -> np.ndarray:
         raise ValueError(f"images must have 1 or 3 channels, got {channels}")
     if channels == 1:
         array = np.repeat(array, 3, axis=-1)
-    resized = tf.image.resize(array, (IMAGE_SIZE, IMAGE_SIZE), method="bilinear", antialias=False)
-    return np.clip(resized.numpy(), -1.0, 1.0).astype(np.float32)
+    # On TensorFlow this is tf.image.resize(..., method="bilinear", antialias=False).
+    resized = ops.image.resize(array, (IMAGE_SIZE, IMAGE_SIZE), interpolation="bilinear", antialias=False,
+                               data_format="channels_last")
+    return np.clip(ops.convert_to_numpy(resized), -1.0, 1.0).astype(np.float32)
 
 
 def default_batch_size() -> int:
     """Return 64 images per batch on a GPU, 8 on a CPU (a batch of 32 at 299x299 peaks at about 5 GB there)."""
-    import tensorflow as tf
+    return 64 if _has_gpu() else 8
 
-    return 64 if tf.config.list_logical_devices("GPU") else 8
+
+def _has_gpu() -> bool:
+    """Return True if the active Keras backend computes on a GPU (asked of that backend only, when called)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_logical_devices("GPU"))
+    if backend == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available())
+    # JAX: the devices of its default platform, "gpu:0"... when there is a GPU, else "cpu:0".
+    return any(device.split(":")[0].lower() in ("gpu", "cuda", "rocm")
+               for device in keras.distribution.list_devices())
 
 
 def pool_features(images, model, batch_size: int | None = None) -> np.ndarray:
