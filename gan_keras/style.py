@@ -176,66 +176,6 @@ def default_weights(weights_used: str) -> StyleWeights:
     return DEFAULT_WEIGHTS.get(weights_used, DEFAULT_WEIGHTS["imagenet"])
 
 
-def _gradient_function_with_parts(fn, models):
-    """Return a compiled ``g(x) -> (parts, d parts[0] / d x)`` where ``fn(x)`` returns a tuple ``parts``.
-
-    :func:`gan_keras.engine.gradient_function` for a function that returns, besides the
-    scalar it differentiates (``parts[0]``: the total loss), values it only reports (the
-    content, style and total-variation terms), so that one forward pass gives both.
-    ``tf.function`` on TensorFlow, ``jax.jit`` on JAX (the weights passed in as state),
-    eager autograd on PyTorch; the backend is imported only when it is the active one.
-    """
-    from gan_keras import engine
-
-    backend = engine.name()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        @tf.function(reduce_retracing=True)
-        def g(x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                parts = fn(x)
-            return parts, tape.gradient(parts[0], x)
-
-        return g
-    if backend == "jax":
-        import jax
-        from keras import StatelessScope
-
-        variables, seen = [], set()
-        for model in models:
-            for v in model.variables:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    variables.append(v)
-
-        @jax.jit
-        def compiled(values, x):
-            def traced(x):
-                with StatelessScope(state_mapping=list(zip(variables, values))):
-                    parts = tuple(fn(x))
-                return parts[0], parts
-
-            (_, parts), grad = jax.value_and_grad(traced, has_aux=True)(x)
-            return parts, grad
-
-        return lambda x: compiled([v.value for v in variables], x)
-    if backend == "torch":
-        import torch
-
-        def g(x):
-            with torch.enable_grad():
-                x = torch.as_tensor(x).detach().requires_grad_(True)
-                parts = fn(x)
-                (grad,) = torch.autograd.grad(parts[0], x)
-            return tuple(p.detach() for p in parts), grad.detach()
-
-        return g
-    engine.current()  # raises: a backend gan_keras does not run on
-    raise AssertionError(backend)
-
-
 class StyleTransfer:
     """Hold the targets of one content and one style picture, and take optimisation steps."""
 
@@ -273,9 +213,16 @@ class StyleTransfer:
 
         if self._step is None:
             # The losses and their gradient with respect to the picture, compiled once.
-            self._step = _gradient_function_with_parts(self.losses, [self.model])
+            from gan_keras import engine
+
+            def total_and_terms(x):
+                terms = tuple(self.losses(x))  # (total, content, style, total variation)
+                return terms[0], terms
+
+            # One compiled forward pass: the total's gradient, and the terms it is made of
+            self._step = engine.gradient_function(total_and_terms, [self.model], has_aux=True)
         self._optimizer = optimizer
-        (total, c_loss, s_loss, tv_loss), grads = self._step(ops.convert_to_tensor(self.image.value))
+        (_, (total, c_loss, s_loss, tv_loss)), grads = self._step(ops.convert_to_tensor(self.image.value))
         optimizer.apply([grads], [self.image])
         # Keep pixels inside what deprocess can show (0..255 before the mean is taken off).
         self.image.assign(ops.clip(self.image.value, -IMAGENET_MEAN_BGR, 255.0 - IMAGENET_MEAN_BGR))

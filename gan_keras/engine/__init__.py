@@ -91,14 +91,17 @@ def input_gradient(fn, x):
     return current().input_gradient(fn, x)
 
 
-def gradient_function(fn, models=()):
+def gradient_function(fn, models=(), has_aux: bool = False):
     """Return a compiled ``g(x, *args) -> (fn(x, *args), d fn / d x)`` for repeated gradient steps on an input.
 
     ``models`` are the Keras models ``fn`` calls (their weights are read, never changed).
     TensorFlow compiles ``g`` with ``tf.function``, JAX with ``jax.jit`` (the weights passed
-    in as state), PyTorch runs it eagerly. DeepDream and style transfer use it.
+    in as state), PyTorch runs it eagerly. DeepDream, style transfer and latent inversion use
+    it. With ``has_aux=True``, ``fn`` returns ``(value, aux)`` (values it only reports, such
+    as the terms of a loss, from the same forward pass) and ``g`` returns
+    ``((value, aux), d value / d x)``.
     """
-    return current().gradient_function(fn, list(models))
+    return current().gradient_function(fn, list(models), has_aux=has_aux)
 
 
 # ---------------------------------------------------------------------------------------

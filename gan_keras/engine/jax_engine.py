@@ -183,7 +183,7 @@ def _input_gradient(scope, fn, x):
     return value, grad
 
 
-def gradient_function(fn, models):
+def gradient_function(fn, models, has_aux=False):
     variables = []
     seen = set()
     for model in models:
@@ -196,9 +196,13 @@ def gradient_function(fn, models):
     def compiled(values, x, *args):
         def traced(x):
             with StatelessScope(state_mapping=list(zip(variables, values))):
-                return fn(x, *args)
+                out = fn(x, *args)
+            return (out[0], out) if has_aux else out
 
-        return jax.value_and_grad(traced)(x)
+        if not has_aux:
+            return jax.value_and_grad(traced)(x)
+        (_, out), grad = jax.value_and_grad(traced, has_aux=True)(x)
+        return out, grad
 
     def g(x, *args):
         return compiled([v.value for v in variables], x, *args)

@@ -60,12 +60,12 @@ def input_gradient(fn, x):
     return value, tape.gradient(value, x)
 
 
-def gradient_function(fn, models):
+def gradient_function(fn, models, has_aux=False):
     @tf.function(reduce_retracing=True)
     def g(x, *args):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            value = fn(x, *args)
-        return value, tape.gradient(value, x)
+            out = fn(x, *args)
+        return out, tape.gradient(out[0] if has_aux else out, x)
 
     return g

@@ -59,12 +59,12 @@ def input_gradient(fn, x):
     return value, grad
 
 
-def gradient_function(fn, models):
+def gradient_function(fn, models, has_aux=False):
     def g(x, *args):
         with torch.enable_grad():
             x = torch.as_tensor(x).detach().requires_grad_(True)
-            value = fn(x, *args)
-            (grad,) = torch.autograd.grad(value, x)
-        return value.detach(), grad.detach()
+            out = fn(x, *args)
+            (grad,) = torch.autograd.grad(out[0] if has_aux else out, x)
+        return _detach(out), grad.detach()
 
     return g
