@@ -51,7 +51,7 @@ def test_patchgan_gives_one_logit_per_patch():
 def test_sr_generator_starts_at_bicubic():
     # With the zero-initialised detail layer the untrained generator is exactly bicubic (clipped).
     low = pairs.downsample(digits(8))
-    out = m.build_sr_generator()(low).numpy()
+    out = keras.ops.convert_to_numpy(m.build_sr_generator()(low))
     np.testing.assert_allclose(out, pairs.bicubic_upsample(low), atol=1e-5)
 
 
