@@ -2,7 +2,7 @@
 
 The discriminator outputs ``K`` class logits ``l``. Its "fake" logit is fixed at 0, so the
 probability that an image is real is ``D(x) = Z / (Z + 1)`` with ``Z = sum_k exp(l_k)``:
-the real-against-fake logit is ``logsumexp(l)``. One ``train_step`` sees
+the real-against-fake logit is ``logsumexp(l)``. One training step sees
 
 - a labelled batch ``(labelled_images, labels)``: cross-entropy over the ``K`` classes;
 - an unlabelled batch ``real_images``: it should be called real (``logsumexp(l)`` high);
@@ -11,165 +11,29 @@ the real-against-fake logit is ``logsumexp(l)``. One ``train_step`` sees
 The generator learns by feature matching (Salimans et al.): the mean of the
 discriminator's ``features`` layer on generated images should match that on real ones.
 The generated images need not look good; they teach the classifier where the data is not.
+
+The trainer and its losses live in :mod:`gan_keras.trainers.sgan` (re-exported here); this
+module holds the data (:func:`make_sgan_dataset`: a ``tf.data`` pipeline on TensorFlow, a
+``keras.utils.PyDataset`` on JAX and PyTorch) and the comparison with a supervised-only
+baseline. It imports TensorFlow only when Keras runs on it, and only when a dataset is made.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import ops
 
-from gan_keras import losses as gan_losses
-from gan_keras import validate
-from gan_keras.config import require_tensorflow_backend
-from gan_keras.gans import (
+from gan_keras import engine, validate
+from gan_keras import losses as gan_losses  # noqa: F401  (names of this module before the trainer moved)
+from gan_keras.config import require_tensorflow_backend  # noqa: F401
+from gan_keras.gans import (  # noqa: F401
     TrainerMixin, apply_loss_gradients, check_model, compile_players, make_optimizer, model_input_shape,
     model_output_shape, prepare_loss, replica_latent,
 )
-from gan_keras.models.sgan import FEATURE_LAYER
-
-require_tensorflow_backend()
-
-GENERATOR_OBJECTIVES = ("feature_matching", "non_saturating")
-
-
-def real_fake_logit(class_logits):
-    """Return the real-against-fake logit ``logsumexp(l)`` of ``K`` class logits (fake logit = 0).
-
-    Introduced in ``notebooks/08_semi_supervised_gan.ipynb``.
-    """
-    return ops.logsumexp(ops.cast(class_logits, "float32"), axis=-1)
-
-
-def supervised_loss(labels, class_logits):
-    """Return the mean cross-entropy of the class logits against integer labels."""
-    return ops.mean(keras.losses.sparse_categorical_crossentropy(
-        ops.cast(labels, "int32"), ops.cast(class_logits, "float32"), from_logits=True))
-
-
-def unsupervised_loss(real_class_logits, fake_class_logits):
-    """Return ``-E[log D(x)] - E[log(1 - D(G(z)))]`` with ``D = sigmoid(logsumexp(l))``.
-
-    Introduced in ``notebooks/08_semi_supervised_gan.ipynb``.
-    """
-    return gan_losses.discriminator_loss(real_fake_logit(real_class_logits),
-                                         real_fake_logit(fake_class_logits))
-
-
-def feature_matching_loss(real_features, fake_features):
-    """Return ``mean_j (E[f_j(x)] - E[f_j(G(z))])^2``, the generator's feature-matching loss."""
-    real_mean = ops.mean(ops.cast(real_features, "float32"), axis=0)
-    fake_mean = ops.mean(ops.cast(fake_features, "float32"), axis=0)
-    return ops.mean(ops.square(real_mean - fake_mean))
-
-
-class SGAN(TrainerMixin, keras.Model):
-    """A generator and a classifier-discriminator trained on labelled and unlabelled images.
-
-    ``discriminator`` maps images to ``num_classes`` logits and has a layer named
-    ``features`` (see ``gan_keras.models.build_sgan_discriminator``). ``fit`` takes a
-    dataset of ``((labelled_images, labels), real_images)`` from :func:`make_sgan_dataset`.
-    Introduced in ``notebooks/08_semi_supervised_gan.ipynb``.
-    """
-
-    def __init__(self, generator, discriminator, generator_objective: str = "feature_matching",
-                 unsupervised_weight: float = 1.0, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.generator = check_model(generator, "generator")
-        self.discriminator = check_model(discriminator, "discriminator")
-        g_out = model_output_shape(generator)
-        d_in = model_input_shape(discriminator)
-        if g_out != d_in:
-            raise ValueError(f"the generator makes images of shape {g_out} but the discriminator "
-                             f"expects {d_in}")
-        if generator_objective not in GENERATOR_OBJECTIVES:
-            raise ValueError(f"generator_objective must be one of {GENERATOR_OBJECTIVES}, "
-                             f"got {generator_objective!r}")
-        validate.non_negative_number(unsupervised_weight, "unsupervised_weight")
-        try:
-            features = discriminator.get_layer(FEATURE_LAYER).output
-        except ValueError:
-            raise ValueError(f"the discriminator needs a layer named {FEATURE_LAYER!r} "
-                             "(its penultimate layer) for feature matching") from None
-        self.num_classes = int(model_output_shape(discriminator)[-1])
-        # The same layers, read at two places: the features and the class logits.
-        self.features_and_logits = keras.Model(discriminator.inputs, [features, discriminator.outputs[0]])
-        self.generator_objective = generator_objective
-        self.unsupervised_weight = float(unsupervised_weight)
-        self.latent_dim = int(model_input_shape(generator)[-1])
-        self.sample_shape = g_out
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
-        self.accuracy_tracker = keras.metrics.Mean(name="labelled_accuracy")
-        self.built = True
-
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
-        """Set the two optimizers (never shared); loss-scaled when the models compute in float16."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker,
-                self.supervised_tracker, self.accuracy_tracker]
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def sample_latent(self, batch_size):
-        """Draw ``batch_size`` latent vectors from N(0, I) (each replica its own slice)."""
-        return replica_latent(self.seed_generator, batch_size, self.latent_dim)
-
-    def train_step(self, data):
-        if not (isinstance(data, (tuple, list)) and len(data) == 2
-                and isinstance(data[0], (tuple, list)) and len(data[0]) == 2):
-            raise ValueError("SGAN.fit expects batches ((labelled_images, labels), real_images); "
-                             "build them with gan_keras.sgan.make_sgan_dataset")
-        (labelled_images, labels), real_images = data
-        batch_size = ops.shape(real_images)[0]
-
-        # Train the discriminator: classify the labelled images, call unlabelled ones real, generated ones fake
-        z = self.sample_latent(batch_size)
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(z, training=True)
-            labelled_logits = self.discriminator(labelled_images, training=True)
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            sup_loss = supervised_loss(labels, labelled_logits)
-            unsup_loss = unsupervised_loss(real_logits, fake_logits)
-            d_loss = sup_loss + self.unsupervised_weight * unsup_loss
-            # Per-replica share of the global-batch loss, times the loss scale
-            scaled_loss = prepare_loss(d_loss, self.d_optimizer)
-        apply_loss_gradients(tape, scaled_loss, self.d_optimizer, self.discriminator.trainable_weights)
-
-        # Train the generator (the discriminator's weights stay fixed)
-        z = self.sample_latent(batch_size)
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(z, training=True)
-            fake_features, fake_logits_g = self.features_and_logits(fake_images, training=True)
-            if self.generator_objective == "feature_matching":
-                real_features, _ = self.features_and_logits(real_images, training=True)
-                g_loss = feature_matching_loss(ops.stop_gradient(real_features), fake_features)
-            else:
-                g_loss = gan_losses.generator_loss(real_fake_logit(fake_logits_g))
-            scaled_loss = prepare_loss(g_loss, self.g_optimizer)
-        apply_loss_gradients(tape, scaled_loss, self.g_optimizer, self.generator.trainable_weights)
-
-        # Update the trackers
-        predicted = ops.argmax(labelled_logits, axis=-1)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_fake_logit(real_logits))))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(real_fake_logit(fake_logits))))
-        self.supervised_tracker.update_state(sup_loss)
-        self.accuracy_tracker.update_state(ops.mean(ops.cast(
-            ops.equal(predicted, ops.cast(labels, predicted.dtype)), "float32")))
-        return {m.name: m.result() for m in self.metrics}
+from gan_keras.models.sgan import FEATURE_LAYER  # noqa: F401
+from gan_keras.trainers.sgan import (  # noqa: F401
+    GENERATOR_OBJECTIVES, SGAN, feature_matching_loss, real_fake_logit, supervised_loss, unsupervised_loss,
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,11 +60,100 @@ def labelled_subset(labels, per_class: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
+def _key(seed) -> int:
+    return int(seed) % 2**32  # NumPy seeds are >= 0; tf.data takes any int
+
+
+class _ShuffledRepeat:
+    """The index stream of ``shuffle(n).repeat()``: pass ``k`` over ``0..n-1`` is a permutation seeded by ``(key, k)``."""
+
+    def __init__(self, n: int, *key: int):
+        self.n, self.key = int(n), tuple(key)
+        self._passes = {}
+
+    def _permutation(self, k: int) -> np.ndarray:
+        if k not in self._passes:
+            if len(self._passes) > 8:  # the stream only moves forward: forget old passes
+                self._passes.clear()
+            self._passes[k] = np.random.default_rng([*self.key, k]).permutation(self.n)
+        return self._passes[k]
+
+    def take(self, start: int, count: int) -> np.ndarray:
+        """Return stream positions ``start .. start + count - 1``."""
+        out, position = [], int(start)
+        while sum(len(part) for part in out) < count:
+            k, offset = divmod(position, self.n)
+            need = count - sum(len(part) for part in out)
+            part = self._permutation(k)[offset:offset + need]
+            out.append(part)
+            position += len(part)
+        return np.concatenate(out)
+
+
+class SGANBatches(keras.utils.PyDataset):
+    """The batches of :func:`make_sgan_dataset` off TensorFlow: ``((labelled_images, labels), real_images)``.
+
+    An epoch is one pass over ``real_images`` in a new shuffled order (``batch_size`` each,
+    the last partial batch dropped); the labelled images repeat, reshuffled at every pass,
+    ``labelled_batch_size`` at a time, and their stream starts anew each epoch, as the
+    ``tf.data`` pipeline's does. The order is seeded NumPy: ``seed`` and the epoch fix it.
+    """
+
+    def __init__(self, labelled_images, labels, real_images, batch_size: int, labelled_batch_size: int,
+                 seed: int = 0):
+        super().__init__()
+        self.labelled_images, self.labels, self.real_images = labelled_images, labels, real_images
+        self.batch_size, self.labelled_batch_size = int(batch_size), int(labelled_batch_size)
+        self.seed = int(seed)
+        self.epoch = 0
+        self._orders = {}
+
+    def __len__(self) -> int:
+        return len(self.real_images) // self.batch_size
+
+    def _order(self):
+        if self.epoch not in self._orders:
+            self._orders = {self.epoch: (
+                np.random.default_rng([_key(self.seed + 1), self.epoch]).permutation(len(self.real_images)),
+                _ShuffledRepeat(len(self.labels), _key(self.seed), self.epoch))}
+        return self._orders[self.epoch]
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of {len(self)}")
+        unlabelled, labelled = self._order()
+        real = unlabelled[index * self.batch_size:(index + 1) * self.batch_size]
+        chosen = labelled.take(index * self.labelled_batch_size, self.labelled_batch_size)
+        return (self.labelled_images[chosen], self.labels[chosen]), self.real_images[real]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
+class LabelledBatches(keras.utils.PyDataset):
+    """``(images, labels)`` batches without end, reshuffled at every pass (``shuffle().repeat().batch()``) off TensorFlow."""
+
+    def __init__(self, images, labels, batch_size: int, seed: int = 0):
+        super().__init__()
+        self.images, self.labels, self.batch_size = images, labels, int(batch_size)
+        self._stream = _ShuffledRepeat(len(labels), _key(seed))
+
+    @property
+    def num_batches(self):
+        return None  # infinite: fit(steps_per_epoch=...) decides how many are taken
+
+    def __getitem__(self, index):
+        chosen = self._stream.take(index * self.batch_size, self.batch_size)
+        return self.images[chosen], self.labels[chosen]
+
+
 def make_sgan_dataset(labelled_images, labels, real_images, batch_size: int = 64,
                       labelled_batch_size: int | None = None, seed: int = 0):
     """Serve ``((labelled_images, labels), real_images)`` batches; one epoch is one pass over ``real_images``.
 
-    The few labelled images repeat (reshuffled) as often as needed.
+    The few labelled images repeat (reshuffled) as often as needed. On TensorFlow a
+    ``tf.data`` pipeline; on JAX and PyTorch an :class:`SGANBatches` (``keras.utils.PyDataset``)
+    with the same batches' structure, sizes and shuffling (its own seeded order).
     """
     labelled_images = np.asarray(labelled_images, dtype=np.float32)
     labels = np.asarray(labels).astype(np.int32)
@@ -213,6 +166,12 @@ def make_sgan_dataset(labelled_images, labels, real_images, batch_size: int = 64
     if len(real_images) < batch_size:
         raise ValueError(f"batch_size {batch_size} is larger than the {len(real_images)} unlabelled images")
     labelled_batch_size = labelled_batch_size or min(batch_size, len(labels))
+    if engine.name() != "tensorflow":
+        if len(labels) == 0:
+            raise ValueError("got no labelled images: the SGAN needs a few")
+        return SGANBatches(labelled_images, labels, real_images, batch_size, labelled_batch_size, seed)
+    import tensorflow as tf
+
     labelled = (tf.data.Dataset.from_tensor_slices((labelled_images, labels))
                 .shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
                 .repeat().batch(labelled_batch_size, drop_remainder=True))
@@ -233,13 +192,22 @@ def classifier_accuracy(discriminator, images, labels) -> float:
 
 def train_supervised(discriminator, labelled_images, labels, steps: int, batch_size: int = 64,
                      learning_rate: float = 2e-4, seed: int = 0, verbose=0):
-    """Train the classifier on the labelled images only, for ``steps`` updates (the baseline)."""
+    """Train the classifier on the labelled images only, for ``steps`` updates (the baseline).
+
+    The labelled images repeat, reshuffled at every pass: a ``tf.data`` pipeline on
+    TensorFlow, a :class:`LabelledBatches` (``keras.utils.PyDataset``) on JAX and PyTorch.
+    """
     labelled_images = np.asarray(labelled_images, dtype=np.float32)
     labels = np.asarray(labels).astype(np.int32)
     batch_size = min(batch_size, len(labels))
-    ds = (tf.data.Dataset.from_tensor_slices((labelled_images, labels))
-          .shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-          .repeat().batch(batch_size, drop_remainder=True))
+    if engine.name() != "tensorflow":
+        ds = LabelledBatches(labelled_images, labels, batch_size, seed)
+    else:
+        import tensorflow as tf
+
+        ds = (tf.data.Dataset.from_tensor_slices((labelled_images, labels))
+              .shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+              .repeat().batch(batch_size, drop_remainder=True))
     discriminator.compile(optimizer=make_optimizer(learning_rate),
                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     epochs = max(1, int(steps) // 50)
