@@ -219,7 +219,8 @@ def _add_train(sub) -> None:
     p.add_argument("--jit", action="store_true",
                    help="compile the training step with XLA (default: Keras' auto, off on a CPU)")
     p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
-                   help="mirrored: train on every GPU of this machine (tf.distribute.MirroredStrategy); "
+                   help="mirrored: train on every GPU of this machine (tf.distribute.MirroredStrategy on TensorFlow, "
+                        "keras.distribution.DataParallel on JAX); "
                         "--batch-size is then the global batch, split across them")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (optimizers, epoch, "
