@@ -395,6 +395,8 @@ class _ArrayBatchesLogic:
     of every column's slice. The order of epoch ``e`` is a NumPy permutation seeded by
     ``(seed, column, e)``: the same seed gives the same batches on every run, each epoch
     sees another order, and :meth:`stream` serves epoch ``e`` identically after a resume.
+    Like a seeded ``tf.data`` shuffle, the dataset remembers its epoch: a second ``fit`` on
+    the same object (or a second ``for`` loop over it) continues with the next orders.
     """
 
     def __init__(self, columns, batch_size: int, shuffle: bool = True, seed: int | None = 0,
@@ -455,6 +457,12 @@ class _ArrayBatchesLogic:
     def __getitem__(self, index):
         self._served += 1
         return self.batch(self.epoch, index)
+
+    def __iter__(self):
+        # Iterated by hand (a loop of one's own), each pass is the next epoch, as with tf.data
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        for index in range(len(self)):
+            yield self.batch(epoch, index)
 
     def on_epoch_begin(self):
         self._served = 0
