@@ -336,8 +336,8 @@ def _run_evaluate(args) -> int:
 def _add_doctor(sub) -> None:
     p = sub.add_parser(
         "doctor", help="say what this machine gives the course (versions, GPU, network, caches)",
-        description="Print the Python and Keras versions, the Keras backend and its framework's version (TensorFlow, JAX or PyTorch), the devices, "
-                    "online or offline (and why), the cache folders with the datasets and ImageNet "
+        description="Print the Python and Keras versions, the Keras backend and its framework's version "
+                    "(TensorFlow, JAX or PyTorch), the devices, online or offline (and why), the cache folders with the datasets and ImageNet "
                     "weights found in them, and the fast-mode setting; one line of advice per "
                     "problem. Always exits 0.",
     )

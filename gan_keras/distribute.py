@@ -140,8 +140,8 @@ def _backend() -> str:
 def strategy_unavailable(name: str, backend: str) -> str:
     """Return the one-line message for a strategy the backend ``backend`` cannot run."""
     if backend == "jax" and name == "mirrored":
-        return ("the mirrored tf.distribute strategy needs Keras on TensorFlow, but Keras runs on jax: "
-                "use distribute.data_parallel() (keras.distribution.DataParallel), as train --strategy mirrored does")
+        return ("the mirrored tf.distribute strategy needs Keras on TensorFlow, but Keras runs on jax: use "
+                "distribute.data_parallel() (keras.distribution.DataParallel), as train --strategy mirrored does")
     if backend == "jax":
         return (f"the {name} strategy is tf.distribute's and needs Keras on TensorFlow, but Keras runs on jax "
                 "(one machine's devices: distribute.data_parallel(); several machines: "
@@ -171,7 +171,8 @@ def data_parallel(devices=None, num_devices: int | None = None):
     backend = keras.backend.backend()
     if backend != "jax":
         raise ValueError(f"data_parallel is keras.distribution's data parallelism, which runs on JAX, but Keras "
-                         f"runs on {backend}" + (": use get_strategy(\"mirrored\")" if backend == "tensorflow" else ""))
+                         f"runs on {backend}"
+                         + (": use get_strategy(\"mirrored\")" if backend == "tensorflow" else ""))
     available = jax_devices()
     if devices is None:
         devices = available
@@ -196,7 +197,8 @@ def num_devices_of(distribution) -> int:
 
 def _split_jax_cpu(num_devices: int) -> list:
     flag = f"--xla_force_host_platform_device_count={num_devices}"
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith("--xla_force_host_platform_device_count")]
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
     os.environ["XLA_FLAGS"] = " ".join(flags + [flag])
     import jax
 

@@ -1,7 +1,8 @@
 """What this machine gives the course: ``python -m gan_keras doctor``.
 
 One place that says what a student has: Python, Keras and its backend's versions
-(TensorFlow, or JAX or PyTorch with ``KERAS_BACKEND``; TensorFlow is not imported then), the devices (GPU name and memory, or none), online or offline and why, the cache
+(TensorFlow, or JAX or PyTorch with ``KERAS_BACKEND``; TensorFlow is not imported then),
+the devices (GPU name and memory, or none), online or offline and why, the cache
 folders and which datasets and ImageNet weights are in them (checked against their known
 hashes), and the fast-mode setting. Each problem found gets one line of advice. It never
 fails: the exit code is 0 whatever it finds. The notebooks' setup cell prints its short form
@@ -222,7 +223,8 @@ def backend_gpus(backend: str) -> list:
     if backend == "jax":
         import jax
 
-        return [Device(getattr(d, "device_kind", str(d))) for d in jax.devices() if d.platform in ("gpu", "cuda", "rocm")]
+        return [Device(getattr(d, "device_kind", str(d))) for d in jax.devices()
+                if d.platform in ("gpu", "cuda", "rocm")]
     if backend == "torch":
         import torch
 

@@ -34,7 +34,8 @@ def test_report_names_versions_backend_devices_network_caches_and_fast_mode(tmp_
         assert lines["backend"].text == backend and lines["backend"].advice is None
         assert lines[label].text.startswith(__import__(module).__version__)
         assert lines["TensorFlow"].text.startswith(f"not used on the {backend} backend")
-        assert lines["devices"].text.startswith(("no GPU: expect CPU times", f"{len(doctor.backend_gpus(backend))} GPU"))
+        gpus = len(doctor.backend_gpus(backend))
+        assert lines["devices"].text.startswith(("no GPU: expect CPU times", f"{gpus} GPU"))
         return
     import tensorflow as tf
 
