@@ -89,7 +89,8 @@ class TrainConfig:
     # Replace the run already in ``out`` (its files are removed first); without it and
     # without ``resume`` a folder holding a run is refused.
     overwrite: bool = False
-    # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU);
+    # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU:
+    # tf.distribute.MirroredStrategy on TensorFlow, keras.distribution.DataParallel on JAX);
     # --batch-size is then the global batch, split across the replicas.
     strategy: str = "default"
 
@@ -235,6 +236,8 @@ def check_run_folder(config: TrainConfig, clear: bool = True) -> Path:
 def resume_command(config: TrainConfig) -> str:
     """Return the command line that resumes this run (the settings come from its checkpoint)."""
     words = ["python", "-m", "gan_keras", "train", config.model, "--out", str(config.out), "--resume"]
+    if config.strategy != "default":  # a shaping setting the command line does not take from the checkpoint
+        words += ["--strategy", config.strategy]
     if gk_config.fast_mode():
         words.append("--fast")
     if gk_config.offline_mode():
