@@ -366,7 +366,8 @@ def make_dataset(
             raise ValueError(f"got {len(images)} images but {len(labels)} labels")
     if not uses_tf_data():
         columns = (images,) if labels is None else (images, labels.astype(np.int32))
-        return _array_batches_class()(columns, batch_size, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
+        return _array_batches_class()(columns, batch_size, shuffle=shuffle, seed=seed,
+                                      drop_remainder=drop_remainder)
     import tensorflow as tf
 
     if labels is not None:
@@ -387,8 +388,10 @@ def uses_tf_data() -> bool:
 
 
 class _ArrayBatchesLogic:
-    """What :class:`ArrayBatches` does; the ``keras.utils.PyDataset`` base is added on first use.
+    """Batches of in-memory arrays for ``fit`` on JAX and PyTorch: a ``keras.utils.PyDataset``.
 
+    (``data.ArrayBatches`` is this class with the ``PyDataset`` base, made on first use so
+    that importing ``gan_keras.data`` does not import Keras.)
     ``columns`` are arrays of the same length (or, with ``independent=True``, of any
     lengths: each is shuffled on its own and the dataset is as long as the shortest).
     Batch ``i`` is ``columns[0][order[i * batch_size:...]]`` (one array alone) or the tuple

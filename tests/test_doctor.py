@@ -115,9 +115,8 @@ def test_network_status_says_why(monkeypatch, outcome, online, words):
     assert result_online is online and words in why
 
 
+@pytest.mark.tensorflow_only  # on JAX TensorFlow is not used (the JAX report's test below)
 def test_a_broken_tensorflow_is_advice_not_a_crash(monkeypatch):
-    if not _on_tensorflow():
-        pytest.skip("TensorFlow is not used on this backend (see the JAX report's test)")
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     lines = _lines(doctor.collect(probe_network=False))
     assert lines["TensorFlow"].text.startswith("cannot be imported")

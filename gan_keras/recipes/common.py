@@ -459,13 +459,14 @@ def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = Fals
 def model_scope(config: TrainConfig):
     """The context in which to build *and compile* a run's models.
 
-    The dtype policy of ``--precision`` (float16 compute also with ``--mixed-precision``); with ``--strategy mirrored`` the scope of a
-    ``tf.distribute.MirroredStrategy`` on TensorFlow (variables and optimizer slots mirrored on every
-    device; ``fit`` then splits each global batch across the replicas), or on JAX
-    ``keras.distribution.DataParallel`` over every local device (variables replicated;
-    :func:`fit_resumable` trains under the same distribution, which shards each global batch).
-    The previous distribution is restored on exit. Off TensorFlow, Keras does not import
-    TensorFlow to look for its types while models are copied (``io.keras_without_tensorflow``).
+    The dtype policy of ``--precision`` (float16 compute also with ``--mixed-precision``).
+    With ``--strategy mirrored``: on TensorFlow the scope of a ``tf.distribute.MirroredStrategy``
+    (variables and optimizer slots mirrored on every device; ``fit`` then splits each global
+    batch across the replicas); on JAX ``keras.distribution.DataParallel`` over every local
+    device (variables replicated; :func:`fit_resumable` trains under the same distribution,
+    which shards each global batch), the previous distribution restored on exit. Off
+    TensorFlow, Keras does not import TensorFlow to look for its types while models are
+    copied (``io.keras_without_tensorflow``).
     """
     from gan_keras.gans import precision_policy
 
