@@ -7,8 +7,13 @@ def _import_tensorflow_quietly():
     """Import TensorFlow with its C++ start-up chatter (CUDA probes, oneDNN notes) hidden.
 
     TensorFlow writes those lines to file descriptor 2 before its own log settings apply;
-    a student running one command should see the command's output, not them.
+    a student running one command should see the command's output, not them. Only when
+    Keras runs on TensorFlow: on JAX or PyTorch TensorFlow is never imported.
     """
+    from gan_keras.config import backend_setting
+
+    if backend_setting() != "tensorflow":
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -219,7 +219,8 @@ def _add_train(sub) -> None:
     p.add_argument("--jit", action="store_true",
                    help="compile the training step with XLA (default: Keras' auto, off on a CPU)")
     p.add_argument("--strategy", choices=["default", "mirrored"], default="default",
-                   help="mirrored: train on every GPU of this machine (tf.distribute.MirroredStrategy); "
+                   help="mirrored: train on every GPU of this machine (tf.distribute.MirroredStrategy on TensorFlow, "
+                        "keras.distribution.DataParallel on JAX); "
                         "--batch-size is then the global batch, split across them")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (optimizers, epoch, "
@@ -335,8 +336,8 @@ def _run_evaluate(args) -> int:
 def _add_doctor(sub) -> None:
     p = sub.add_parser(
         "doctor", help="say what this machine gives the course (versions, GPU, network, caches)",
-        description="Print the Python, TensorFlow and Keras versions, the Keras backend, the devices, "
-                    "online or offline (and why), the cache folders with the datasets and ImageNet "
+        description="Print the Python and Keras versions, the Keras backend and its framework's version "
+                    "(TensorFlow, JAX or PyTorch), the devices, online or offline (and why), the cache folders with the datasets and ImageNet "
                     "weights found in them, and the fast-mode setting; one line of advice per "
                     "problem. Always exits 0.",
     )

@@ -42,6 +42,23 @@ device with the same global batch (tested on two logical CPU devices, and on two
 processes). Batch normalisation is not synchronised across replicas (each normalises its
 own slice), so models with ``BatchNormalization`` match a single device only
 approximately, on one machine or several.
+
+On JAX there is no ``tf.distribute``: :func:`data_parallel` returns Keras'
+``keras.distribution.DataParallel`` over the local devices (every GPU, or the CPU devices
+that ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` makes, see :func:`split_cpu`)::
+
+    with distribute.data_parallel().scope():    # variables replicated on every device
+        gan = recipes.gan.build(latent_dim, image_shape, seed=0)
+        gan.compile(gans.make_optimizer(), gans.make_optimizer())
+        gan.fit(dataset_of_global_batches, ...)  # each batch is sharded across the devices
+
+The distribution must be in force while the models are built *and* while they train (the
+batches are sharded as ``fit`` reads them). A step is then one global computation that XLA
+partitions: losses are means over the global batch, nothing is divided by replicas
+(``engine.num_replicas()`` is 1), the noise is the single-device noise, and batch
+normalisation sees the global batch, so a two-device run matches one device up to the order
+of floating-point sums (``tests/test_distribute_jax.py``). ``train --strategy mirrored`` uses it
+on JAX; PyTorch has neither path (a clear error).
 """
 
 from __future__ import annotations
@@ -51,6 +68,7 @@ from gan_keras import validate
 import json
 import os
 import socket
+import sys
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
@@ -59,11 +77,15 @@ def split_cpu(num_devices: int = 2) -> list:
     """Split the CPU into ``num_devices`` logical devices; call before TensorFlow runs any op.
 
     For testing multi-device code on a laptop. Raises ``RuntimeError`` if TensorFlow has
-    already initialised its devices (do it first thing in a fresh process).
+    already initialised its devices (do it first thing in a fresh process). On JAX it sets
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` and returns JAX's CPU devices;
+    JAX reads that flag once, when it first starts its CPU backend.
     """
+    num_devices = validate.positive_int(num_devices, "num_devices")
+    if _backend() == "jax":
+        return _split_jax_cpu(num_devices)
     import tensorflow as tf
 
-    num_devices = validate.positive_int(num_devices, "num_devices")
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
@@ -80,11 +102,15 @@ def get_strategy(name: str = "default", devices=None):
 
     ``"mirrored"`` uses every GPU, else every logical CPU device (or ``devices``).
     ``"multi_worker"`` reads the cluster from the ``TF_CONFIG`` environment variable.
+    On another backend than TensorFlow a ``ValueError`` says what to use instead.
     """
-    import tensorflow as tf
-
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}: expected one of {', '.join(STRATEGIES)}")
+    backend = _backend()
+    if backend != "tensorflow":
+        raise ValueError(strategy_unavailable(name, backend))
+    import tensorflow as tf
+
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -98,6 +124,90 @@ def get_strategy(name: str = "default", devices=None):
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     patch_keras_multi_worker_reduction()
     return strategy
+
+
+def _backend() -> str:
+    """The Keras backend; read from the settings while Keras is not imported yet (no import)."""
+    if "keras" in sys.modules:
+        import keras
+
+        return keras.backend.backend()
+    from gan_keras import config
+
+    return config.backend_setting()
+
+
+def strategy_unavailable(name: str, backend: str) -> str:
+    """Return the one-line message for a strategy the backend ``backend`` cannot run."""
+    if backend == "jax" and name == "mirrored":
+        return ("the mirrored tf.distribute strategy needs Keras on TensorFlow, but Keras runs on jax: use "
+                "distribute.data_parallel() (keras.distribution.DataParallel), as train --strategy mirrored does")
+    if backend == "jax":
+        return (f"the {name} strategy is tf.distribute's and needs Keras on TensorFlow, but Keras runs on jax "
+                "(one machine's devices: distribute.data_parallel(); several machines: "
+                "keras.distribution.initialize, then DataParallel)")
+    return (f"the {name} strategy needs Keras on TensorFlow (tf.distribute) or JAX "
+            f"(keras.distribution), but Keras runs on {backend}")
+
+
+def jax_devices() -> list:
+    """Return Keras' names of the local devices JAX trains on: every GPU (or TPU), else every CPU device."""
+    import keras
+
+    return list(keras.distribution.list_devices())
+
+
+def data_parallel(devices=None, num_devices: int | None = None):
+    """Return ``keras.distribution.DataParallel`` over the local devices (JAX only).
+
+    ``devices``: Keras' device names (``"gpu:0"``...), default every device of
+    :func:`jax_devices`; or ``num_devices``: the first that many. Use it as
+    ``with distribution.scope():`` around building *and* training the models (or
+    ``keras.distribution.set_distribution``); variables are replicated on every device and
+    each batch is sharded along its first axis, so the global batch must split evenly.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "jax":
+        raise ValueError(f"data_parallel is keras.distribution's data parallelism, which runs on JAX, but Keras "
+                         f"runs on {backend}"
+                         + (": use get_strategy(\"mirrored\")" if backend == "tensorflow" else ""))
+    available = jax_devices()
+    if devices is None:
+        devices = available
+        if num_devices is not None:
+            validate.positive_int(num_devices, "num_devices")
+            if num_devices > len(available):
+                raise ValueError(f"num_devices {num_devices} is more than the {len(available)} devices JAX has "
+                                 f"({', '.join(available)})")
+            devices = available[:num_devices]
+    else:
+        devices = list(devices)
+        unknown = [d for d in devices if d not in available]
+        if not devices or unknown:
+            raise ValueError(f"devices must be some of {', '.join(available)}, got {devices!r}")
+    return keras.distribution.DataParallel(devices=devices)
+
+
+def num_devices_of(distribution) -> int:
+    """Return how many devices a ``keras.distribution`` distribution spreads each batch over."""
+    return int(distribution.device_mesh.devices.size)
+
+
+def _split_jax_cpu(num_devices: int) -> list:
+    flag = f"--xla_force_host_platform_device_count={num_devices}"
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
+    os.environ["XLA_FLAGS"] = " ".join(flags + [flag])
+    import jax
+
+    devices = jax.devices("cpu")
+    if len(devices) != num_devices:
+        raise RuntimeError(f"split_cpu must run before JAX starts its CPU backend (JAX has {len(devices)} CPU "
+                           f"device(s), not {num_devices}): set XLA_FLAGS={flag} before Python starts, "
+                           "or call split_cpu first thing")
+    return devices
 
 
 def patch_keras_multi_worker_reduction() -> bool:

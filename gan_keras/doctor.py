@@ -1,7 +1,8 @@
 """What this machine gives the course: ``python -m gan_keras doctor``.
 
-One place that says what a student has: Python, TensorFlow and Keras versions, the Keras
-backend, the devices (GPU name and memory, or none), online or offline and why, the cache
+One place that says what a student has: Python, Keras and its backend's versions
+(TensorFlow, or JAX or PyTorch with ``KERAS_BACKEND``; TensorFlow is not imported then),
+the devices (GPU name and memory, or none), online or offline and why, the cache
 folders and which datasets and ImageNet weights are in them (checked against their known
 hashes), and the fast-mode setting. Each problem found gets one line of advice. It never
 fails: the exit code is 0 whatever it finds. The notebooks' setup cell prints its short form
@@ -192,6 +193,86 @@ def _devices(report: Report, tf) -> None:
     report.add("devices", f"{len(gpus)} GPU(s): " + "; ".join(texts))
 
 
+# The framework under each Keras backend: the name people know it by and its module.
+FRAMEWORKS = {"tensorflow": ("TensorFlow", "tensorflow"), "jax": ("JAX", "jax"), "torch": ("PyTorch", "torch")}
+
+
+@dataclass(frozen=True)
+class Device:
+    """An accelerator the backend trains on: its name (``gpu_message`` reads ``.name``)."""
+
+    name: str
+
+
+def installed_version(distribution: str) -> str | None:
+    """Return the installed version of a package without importing it (None if not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def backend_gpus(backend: str) -> list:
+    """Return the GPUs (as :class:`Device`) the framework of ``backend`` trains on; imports that framework."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return list(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return [Device(getattr(d, "device_kind", str(d))) for d in jax.devices()
+                if d.platform in ("gpu", "cuda", "rocm")]
+    if backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return [Device(torch.cuda.get_device_name(i)) for i in range(torch.cuda.device_count())]
+        mps = getattr(torch.backends, "mps", None)
+        return [Device("Apple MPS")] if mps is not None and mps.is_available() else []
+    raise ValueError(f"backend must be one of {', '.join(FRAMEWORKS)}, got {backend!r}")
+
+
+def _other_backend(report: Report, backend: str, keras) -> None:
+    """The lines of a JAX or PyTorch backend: its framework's version and devices; TensorFlow is not used."""
+    label, module_name = FRAMEWORKS[backend]
+    try:
+        module = __import__(module_name)
+    except Exception as exc:
+        report.add(label, f"cannot be imported ({type(exc).__name__}: {exc})",
+                   f"Keras is set to the {backend} backend: pip install {module_name}, or unset KERAS_BACKEND "
+                   "for TensorFlow, then restart")
+        return
+    text = module.__version__
+    if backend == "jax":
+        jaxlib = installed_version("jaxlib")
+        text += f" (jaxlib {jaxlib})" if jaxlib else ""
+    report.add(label, text)
+    tf_version = installed_version("tensorflow") or installed_version("tensorflow-cpu")
+    report.add("TensorFlow", f"not used on the {backend} backend"
+               + (f" (TensorFlow {tf_version} is installed)" if tf_version else " (not installed)"))
+    try:
+        gpus = backend_gpus(backend)
+    except Exception as exc:
+        report.add("devices", f"could not list them ({type(exc).__name__}: {exc})")
+        return
+    if not gpus:
+        extra = ""
+        if backend == "jax":
+            cpus = len(module.devices())
+            extra = f" ({cpus} JAX CPU devices)" if cpus > 1 else ""
+        report.add("devices", f"no GPU: expect CPU times (the README's 'Laptop CPU' column){extra}",
+                   "no GPU: in Colab choose Runtime > Change runtime type > T4 GPU; on a laptop, "
+                   "try the notebooks with GAN_KERAS_FAST=1 first")
+        return
+    memory = _gpu_memory()
+    texts = [f"{gpu.name}, {memory[i][1] if i < len(memory) else 'memory unknown (no nvidia-smi)'}"
+             for i, gpu in enumerate(gpus)]
+    report.add("devices", f"{len(gpus)} GPU(s): " + "; ".join(texts))
+
+
 def collect(probe_network: bool = True) -> Report:
     """Look at this machine and return the findings (never raises)."""
     from gan_keras import __version__
@@ -204,6 +285,29 @@ def collect(probe_network: bool = True) -> Report:
         backend_problem = None
     except RuntimeError as exc:
         backend_problem = str(exc)
+    wanted = None
+    if backend_problem is None:  # the backend Keras runs on (once imported), else the one it will
+        from gan_keras import notebook
+
+        wanted = notebook.active_backend()
+    if wanted in ("jax", "torch"):  # TensorFlow is neither needed nor imported
+        try:
+            import keras
+        except Exception as exc:
+            report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
+                       "install the course's requirements: pip install -r requirements.txt, then restart")
+        else:
+            from gan_keras import notebook
+
+            try:
+                warnings = notebook.check_keras_version(keras.__version__)
+            except RuntimeError as exc:
+                warnings = [str(exc)]
+            report.add("Keras", keras.__version__, warnings[0] if warnings else None)
+            report.add("backend", keras.backend.backend())
+            _other_backend(report, keras.backend.backend(), keras)
+        _rest(report, probe_network)
+        return report
     try:
         import tensorflow as tf
     except Exception as exc:
@@ -234,13 +338,18 @@ def collect(probe_network: bool = True) -> Report:
                    "gan_keras needs the TensorFlow backend: unset KERAS_BACKEND or set "
                    "\"backend\": \"tensorflow\" in keras.json, then restart")
     elif backend_problem:
-        report.add("backend", "not TensorFlow", backend_problem)
+        report.add("backend", f"unsupported ({config.backend_setting()!r})", backend_problem)
     if tf is not None:
         try:
             _devices(report, tf)
         except Exception as exc:
             report.add("devices", f"could not list them ({type(exc).__name__}: {exc})")
+    _rest(report, probe_network)
+    return report
 
+
+def _rest(report: Report, probe_network: bool) -> None:
+    """The lines of every backend: network, caches, fast mode."""
     if probe_network:
         online, why = network_status()
     else:
@@ -274,7 +383,6 @@ def collect(probe_network: bool = True) -> Report:
     fast = config.fast_mode()
     report.add("fast mode", "ON (tiny data and few steps in every chapter)" if fast else
                f"off (the full course settings; {config.FAST_ENV}=1 for seconds per cell)")
-    return report
 
 
 def short_report(probe_network: bool = True) -> str:

@@ -1,7 +1,8 @@
 """What the first cell of every chapter calls, and the instructor's solutions notebooks.
 
-- :func:`setup`: check TensorFlow and Keras, say whether a GPU is present and what that
-  means for run times, and return the fast-mode flag (``FAST`` in every notebook).
+- :func:`setup`: check Keras and its backend (TensorFlow, JAX or PyTorch), say whether a GPU
+  is present and what that means for run times, and return the fast-mode flag (``FAST`` in
+  every notebook).
 - :func:`solutions_notebook` / :func:`student_notebook`: the two versions of a chapter made
   from its one stored source (``python -m gan_keras notebooks solutions|student``).
 """
@@ -40,9 +41,8 @@ def _dotted(version: tuple[int, int]) -> str:
     return ".".join(str(v) for v in version)
 
 
-def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
-    """Raise RuntimeError for versions the course cannot run on; return warnings for untested ones."""
-    tf_v = _version_tuple(tensorflow_version)
+def check_keras_version(keras_version: str) -> list[str]:
+    """Raise RuntimeError for a Keras the course cannot run on; return warnings (none so far)."""
     keras_v = _version_tuple(keras_version)
     if keras_v < (3, 0):
         raise RuntimeError(
@@ -52,12 +52,18 @@ def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
         raise RuntimeError(
             f"gan_keras needs Keras >={_dotted(KERAS_MIN)},<4, found Keras {keras_version}: "
             f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
+    return []
+
+
+def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
+    """Raise RuntimeError for versions the course cannot run on; return warnings for untested ones."""
+    tf_v = _version_tuple(tensorflow_version)
+    warnings = check_keras_version(keras_version)
     if tf_v < TENSORFLOW_MIN:
         raise RuntimeError(
             f"gan_keras needs TensorFlow >={_dotted(TENSORFLOW_MIN)}, found {tensorflow_version}: "
             f"pip install 'tensorflow>={_dotted(TENSORFLOW_MIN)},<{_dotted(TENSORFLOW_TESTED_BELOW)}', "
             "then restart the kernel")
-    warnings = []
     if tf_v >= TENSORFLOW_TESTED_BELOW:
         warnings.append(
             f"TensorFlow {tensorflow_version} is newer than the versions the course is tested with "
@@ -115,17 +121,22 @@ def _show_figures_inline() -> None:
 
 
 def setup(verbose: bool = True, quiet: bool = True) -> bool:
-    """Check TensorFlow and Keras, say whether a GPU is present, and return the fast-mode flag.
+    """Check the Keras backend and Keras, say whether a GPU is present, and return the fast-mode flag.
 
-    Introduced in every notebook's setup cell. TensorFlow's harmless C++ start-up and
-    graph-optimiser lines are kept out of the notebook (``gan_keras.quiet``); real warnings
-    and errors still show.
+    Introduced in every notebook's setup cell. On TensorFlow (the default) its versions are
+    checked and TensorFlow's harmless C++ start-up and graph-optimiser lines are kept out of
+    the notebook (``gan_keras.quiet``); real warnings and errors still show. With
+    ``KERAS_BACKEND=jax`` or ``torch`` the first line names that framework and its version
+    instead, and TensorFlow is not imported.
     """
     config.check_backend_setting()
     if quiet:
         from gan_keras import quiet as _quiet
 
         _quiet.filter_tensorflow_chatter()
+    backend = active_backend()
+    if backend in ("jax", "torch"):
+        return _setup_other_backend(backend, verbose)
     try:
         import keras
         import tensorflow as tf
@@ -147,13 +158,58 @@ def setup(verbose: bool = True, quiet: bool = True) -> bool:
         from gan_keras import __version__
 
         print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, gan_keras {__version__}: set up.")
-        for warning in warnings:
-            print(f"Warning: {warning}")
-        print(gpu_message(gpus, fast))
-        print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
-        from gan_keras import doctor
+        _print_rest(warnings, gpus, fast)
+    return fast
 
-        print(doctor.short_report())
+
+def active_backend() -> str:
+    """The backend Keras runs on once imported, else the one it will run on (read without importing it)."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        return keras.backend.backend()
+    return config.backend_setting()
+
+
+def _print_rest(warnings, gpus, fast) -> None:
+    for warning in warnings:
+        print(f"Warning: {warning}")
+    print(gpu_message(gpus, fast))
+    print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
+    from gan_keras import doctor
+
+    print(doctor.short_report())
+
+
+def _setup_other_backend(backend: str, verbose: bool) -> bool:
+    """``setup`` on JAX or PyTorch: that framework's version and GPUs; TensorFlow is not needed."""
+    from gan_keras import doctor
+
+    label, module_name = doctor.FRAMEWORKS[backend]
+    try:
+        import keras
+
+        framework = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            f"Keras is set to the {backend} backend (KERAS_BACKEND or ~/.keras/keras.json), but importing "
+            f"Keras or {label} failed ({exc}): pip install {module_name}, or unset KERAS_BACKEND for "
+            "TensorFlow, then restart the kernel") from exc
+    fast = config.fast_mode()
+    warnings = check_keras_version(keras.__version__)
+    for module in (framework, keras):
+        restart = _restart_needed(module)
+        if restart:
+            warnings.append(restart)
+    gpus = doctor.backend_gpus(backend)
+    _show_figures_inline()
+    if verbose:
+        from gan_keras import __version__
+
+        print(f"{label} {framework.__version__}, Keras {keras.__version__}, gan_keras {__version__}: "
+              f"set up (Keras backend: {backend}).")
+        _print_rest(warnings, gpus, fast)
     return fast
 
 

@@ -274,7 +274,7 @@ def load_facades(split: str = "train", image_size: int = 256, limit: int | None 
 
 
 # ---------------------------------------------------------------------------------------
-# tf.data
+# Batches: tf.data on TensorFlow, gan_keras.data.ArrayBatches (a keras.utils.PyDataset) elsewhere
 # ---------------------------------------------------------------------------------------
 
 def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = True, seed: int = 0,
@@ -282,10 +282,9 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
     """Serve ``(input, target)`` batches; with ``paired=False`` the two are shuffled independently.
 
     Unpaired (DiscoGAN): each batch holds some A images and some unrelated B images, and the
-    dataset is as long as the shorter domain.
+    dataset is as long as the shorter domain. On TensorFlow a ``tf.data`` pipeline; on JAX
+    and PyTorch a :class:`gan_keras.data.ArrayBatches` with the same batches' structure.
     """
-    import tensorflow as tf
-
     validate.positive_int(batch_size, "batch_size")
     inputs = np.asarray(inputs, dtype=np.float32)
     targets = np.asarray(targets, dtype=np.float32)
@@ -295,6 +294,11 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
     if smallest < batch_size:
         raise ValueError(f"batch_size {batch_size} is larger than the {smallest} images: "
                          "lower --batch-size or use more data")
+    if not gk_data.uses_tf_data():
+        return gk_data.ArrayBatches((inputs, targets), batch_size, shuffle=shuffle, seed=seed,
+                                    drop_remainder=True, independent=not paired)
+    import tensorflow as tf
+
     if paired:
         ds = tf.data.Dataset.from_tensor_slices((inputs, targets)).cache()
         if shuffle:

@@ -78,6 +78,89 @@ def test_make_dataset_batches():
         data.make_dataset(images, np.arange(3), batch_size=2)
 
 
+def test_make_dataset_is_tf_data_on_tensorflow_and_a_py_dataset_elsewhere():
+    import keras
+
+    ds = data.make_dataset(np.zeros((8, 4, 4, 1), np.float32), np.arange(8), batch_size=4)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        assert isinstance(ds, tf.data.Dataset)
+    else:  # JAX, PyTorch: no TensorFlow
+        assert isinstance(ds, data.ArrayBatches) and isinstance(ds, keras.utils.PyDataset)
+    images, labels = next(iter(ds))
+    assert tuple(images.shape) == (4, 4, 4, 1) and tuple(labels.shape) == (4,)
+
+
+def _labelled(n=10):
+    images = (np.arange(n, dtype=np.float32) / n).reshape(n, 1, 1, 1)
+    return images, np.arange(n, dtype=np.int32)
+
+
+def test_array_batches_serve_a_seeded_order_per_epoch():
+    import keras
+
+    images, labels = _labelled()
+    ds = data.ArrayBatches((images, labels), 4, seed=3)
+    assert isinstance(ds, keras.utils.PyDataset) and len(ds) == 2  # 10 // 4: the remainder is dropped
+    first = [y for _, y in ds]
+    second = [y for _, y in ds]  # each pass over the dataset is the next epoch, as with tf.data
+    assert all(y.shape == (4,) and y.dtype == np.int32 for y in first + second)
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+    again = data.ArrayBatches((images, labels), 4, seed=3)
+    np.testing.assert_array_equal(np.concatenate([y for _, y in again]), np.concatenate(first))  # same seed
+    other = data.ArrayBatches((images, labels), 4, seed=4)
+    assert not np.array_equal(np.concatenate([y for _, y in other]), np.concatenate(first))
+    for x, y in ds:  # each image stays with its label
+        np.testing.assert_array_equal(x, images[y])
+    stream = data.ArrayBatches((images, labels), 4, seed=3).stream(1)  # epochs 1, 2, ... without end
+    assert stream.num_batches is None
+    np.testing.assert_array_equal(stream[0][1], second[0])
+    np.testing.assert_array_equal(stream[1][1], second[1])
+    np.testing.assert_array_equal(stream[2][1], ds.batch(2, 0)[1])
+
+
+def test_array_batches_keep_the_remainder_and_the_structure_asked():
+    images, labels = _labelled()
+    ds = data.ArrayBatches((images,), 4, shuffle=False, drop_remainder=False)
+    batches = list(ds)
+    assert [len(b) for b in batches] == [4, 4, 2] and isinstance(batches[0], np.ndarray)  # images alone
+    np.testing.assert_array_equal(np.concatenate(batches), images)  # no shuffle: in order
+    unpaired = data.ArrayBatches((images[:6], images), 3, independent=True)  # as long as the shorter
+    assert len(unpaired) == 2 and all(a.shape == b.shape == (3, 1, 1, 1) for a, b in unpaired)
+    with pytest.raises(ValueError, match="one length"):
+        data.ArrayBatches((images[:6], labels), 3)
+    with pytest.raises(ValueError, match="larger than the 10 samples"):
+        data.ArrayBatches((images,), 16)
+    with pytest.raises(ValueError, match="batch_size"):
+        data.ArrayBatches((images,), 0)
+    with pytest.raises(TypeError, match="tuple of arrays"):
+        data.ArrayBatches(images, 4)
+
+
+def test_fit_moves_array_batches_to_the_next_epoch_once_per_epoch():
+    """Keras peeks at one batch to build the model: only whole epochs move the order on."""
+    import keras
+
+    images, labels = _labelled(16)
+    model = keras.Sequential([keras.Input((1, 1, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    ds = data.ArrayBatches((images, labels.astype(np.float32)), 4, seed=0)
+    model.fit(ds, epochs=3, verbose=0)
+    assert ds.epoch == 3
+
+
+def test_recipes_resume_an_array_batches_stream_at_its_epoch():
+    from gan_keras.recipes import common
+
+    images, labels = _labelled()
+    ds = data.ArrayBatches((images, labels), 4, seed=1)
+    stream, steps = common.epoch_stream(ds, initial_epoch=2)
+    assert steps == 2
+    np.testing.assert_array_equal(stream[0][1], ds.batch(2, 0)[1])
+    np.testing.assert_array_equal(stream[3][1], ds.batch(3, 1)[1])
+
+
 def test_check_images():
     with pytest.raises(ValueError, match="forget to scale"):
         data.check_images(np.full((2, 4, 4, 1), 255.0))

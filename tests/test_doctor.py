@@ -1,6 +1,8 @@
 """`python -m gan_keras doctor`: versions, backend, devices, network and why, caches, fast mode; exit 0."""
 
 import hashlib
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -14,13 +16,29 @@ def _lines(report):
     return {line.label.strip(): line for line in report.lines}
 
 
+def _on_tensorflow() -> bool:
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
+
+
 def test_report_names_versions_backend_devices_network_caches_and_fast_mode(tmp_path, monkeypatch):
     import keras
-    import tensorflow as tf
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     lines = _lines(doctor.collect())
     assert lines["Python"].text.startswith(".".join(map(str, sys.version_info[:3])))
+    if not _on_tensorflow():  # JAX or PyTorch: that framework's version, TensorFlow not used
+        backend = keras.backend.backend()
+        label, module = doctor.FRAMEWORKS[backend]
+        assert lines["backend"].text == backend and lines["backend"].advice is None
+        assert lines[label].text.startswith(__import__(module).__version__)
+        assert lines["TensorFlow"].text.startswith(f"not used on the {backend} backend")
+        gpus = len(doctor.backend_gpus(backend))
+        assert lines["devices"].text.startswith(("no GPU: expect CPU times", f"{gpus} GPU"))
+        return
+    import tensorflow as tf
+
     assert lines["TensorFlow"].text.startswith(tf.__version__) and lines["Keras"].text == keras.__version__
     assert lines["backend"].text == "tensorflow" and lines["backend"].advice is None
     if tf.config.list_physical_devices("GPU"):
@@ -97,12 +115,45 @@ def test_network_status_says_why(monkeypatch, outcome, online, words):
     assert result_online is online and words in why
 
 
+@pytest.mark.tensorflow_only  # on JAX TensorFlow is not used (the JAX report's test below)
 def test_a_broken_tensorflow_is_advice_not_a_crash(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     lines = _lines(doctor.collect(probe_network=False))
     assert lines["TensorFlow"].text.startswith("cannot be imported")
     assert "pip install -r requirements.txt" in lines["TensorFlow"].advice
     assert "devices" not in lines and "fast mode" in lines
+
+
+# Both in one fresh process on JAX (about 5 s): the report and the setup cell, and no TensorFlow.
+ON_JAX = """
+import json, sys
+from gan_keras import doctor, notebook
+sys.modules["tensorflow"] = None  # importing TensorFlow would fail: the JAX path must not need it
+report = doctor.collect(probe_network=False)
+fast = notebook.setup()
+print("RESULT " + json.dumps({"lines": {l.label.strip(): [l.text, l.advice] for l in report.lines}, "fast": fast}))
+"""
+
+
+def test_report_and_setup_cell_on_jax_name_jax_and_need_no_tensorflow(tmp_path):
+    jax = pytest.importorskip("jax")
+    import keras
+
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    out = subprocess.run([sys.executable, "-c", ON_JAX], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    printed, result = out.stdout.split("RESULT ", 1)
+    result = json.loads(result)
+    lines = result["lines"]
+    assert lines["backend"] == ["jax", None] and lines["Keras"] == [keras.__version__, None]
+    assert lines["JAX"][0].startswith(jax.__version__) and lines["JAX"][1] is None
+    assert lines["TensorFlow"][0].startswith("not used on the jax backend") and lines["TensorFlow"][1] is None
+    assert lines["devices"][0].startswith(("no GPU: expect CPU times", "1 GPU", "2 GPU", "4 GPU", "8 GPU"))
+    assert "network" in lines and "fast mode" in lines
+    assert result["fast"] is True
+    assert f"JAX {jax.__version__}, Keras {keras.__version__}, gan_keras " in printed
+    assert "set up (Keras backend: jax)." in printed and "python -m gan_keras doctor" in printed
 
 
 def test_setup_cell_prints_the_short_form(capsys):

@@ -66,6 +66,7 @@ def options_of(name: str) -> list[str]:
 def check_config(config: TrainConfig) -> None:
     """Refuse an option or setting the recipe of ``config.model`` does not use (never ignore it)."""
     recipe = get(config.model)
+    common.check_strategy(config)  # a --strategy this Keras backend cannot run
     for option, flag in OPTION_FLAGS.items():
         asked = getattr(config, option, None)
         if option == "mixed_precision" and not asked and config.compute_precision != "float32":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from gan_keras import data as gk_data
@@ -13,7 +12,7 @@ from gan_keras.models.conditional import (
 )
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, recipe_choices, run_folder, standard_callbacks,
+    model_scope, recipe_choices, run_folder, standard_callbacks, set_random_seed,
 )
 
 DESCRIPTION = ("conditional DCGAN: the generator sees the digit's label; by default an auxiliary-classifier "
@@ -74,7 +73,7 @@ def train(config: TrainConfig) -> RunResult:
     """Train the conditional GAN and write its run folder (with ``class_grid.png``)."""
     config = config.with_defaults(**defaults(FAST, FULL))
     choices = recipe_choices(config, RECIPE, allowed=("label_mode",))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     if dataset.labels is None:
         raise ValueError(f"the conditional GAN needs labelled images; {config.data!r} has no labels "

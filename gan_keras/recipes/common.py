@@ -89,7 +89,8 @@ class TrainConfig:
     # Replace the run already in ``out`` (its files are removed first); without it and
     # without ``resume`` a folder holding a run is refused.
     overwrite: bool = False
-    # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU);
+    # Several devices: "default" (one device) or "mirrored" (every GPU, or every logical CPU:
+    # tf.distribute.MirroredStrategy on TensorFlow, keras.distribution.DataParallel on JAX);
     # --batch-size is then the global batch, split across the replicas.
     strategy: str = "default"
 
@@ -139,6 +140,17 @@ class RunResult:
     model: keras.Model | None = None
     data: object = None
     summary: dict = field(default_factory=dict)
+
+
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)``: Python's, NumPy's and the backend's seeds, Keras' generator.
+
+    Keras also seeds TensorFlow whenever it is installed (for ``tf.data`` shuffles), which
+    imports it; on JAX and PyTorch nothing here uses TensorFlow, so it is not imported for
+    that (:func:`gan_keras.io.keras_without_tensorflow`).
+    """
+    with io.keras_without_tensorflow():
+        keras.utils.set_random_seed(seed)
 
 
 def defaults(fast: dict, full: dict) -> dict:
@@ -224,6 +236,8 @@ def check_run_folder(config: TrainConfig, clear: bool = True) -> Path:
 def resume_command(config: TrainConfig) -> str:
     """Return the command line that resumes this run (the settings come from its checkpoint)."""
     words = ["python", "-m", "gan_keras", "train", config.model, "--out", str(config.out), "--resume"]
+    if config.strategy != "default":  # a shaping setting the command line does not take from the checkpoint
+        words += ["--strategy", config.strategy]
     if gk_config.fast_mode():
         words.append("--fast")
     if gk_config.offline_mode():
@@ -445,23 +459,71 @@ def standard_callbacks(out_dir: Path, inputs=None, nrows=None, show: bool = Fals
 def model_scope(config: TrainConfig):
     """The context in which to build *and compile* a run's models.
 
-    The dtype policy of ``--precision`` (float16 compute also with ``--mixed-precision``); with ``--strategy mirrored`` the scope of a
-    ``tf.distribute.MirroredStrategy`` (variables and optimizer slots mirrored on every
-    device; ``fit`` then splits each global batch across the replicas).
+    The dtype policy of ``--precision`` (float16 compute also with ``--mixed-precision``).
+    With ``--strategy mirrored``: on TensorFlow the scope of a ``tf.distribute.MirroredStrategy``
+    (variables and optimizer slots mirrored on every device; ``fit`` then splits each global
+    batch across the replicas); on JAX ``keras.distribution.DataParallel`` over every local
+    device (variables replicated; :func:`fit_resumable` trains under the same distribution,
+    which shards each global batch), the previous distribution restored on exit. Off
+    TensorFlow, Keras does not import TensorFlow to look for its types while models are
+    copied (``io.keras_without_tensorflow``).
     """
-    from gan_keras.distribute import get_strategy, per_replica_batch_size
     from gan_keras.gans import precision_policy
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(io.keras_without_tensorflow())
         if config.strategy != "default":
-            strategy = get_strategy(config.strategy)
-            if config.batch_size is not None:  # the global batch must split evenly
-                per_replica_batch_size(int(config.batch_size), int(strategy.num_replicas_in_sync))
-            stack.enter_context(strategy.scope())
-            print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "
-                  f"({config.strategy}); each global batch is split across them", file=sys.stderr)
+            stack.enter_context(strategy_scope(config, announce=True))
         stack.enter_context(precision_policy(config.compute_precision))
         yield
+
+
+def check_strategy(config: TrainConfig) -> None:
+    """Refuse, in one line, a ``--strategy`` the active Keras backend cannot run (before any work)."""
+    if config.strategy == "default":
+        return
+    from gan_keras import distribute, engine
+
+    backend = engine.name()
+    if backend not in ("tensorflow", "jax"):
+        raise ValueError(f"--strategy {config.strategy} needs Keras on TensorFlow (tf.distribute) or JAX "
+                         f"(keras.distribution.DataParallel), but Keras runs on {backend}: "
+                         "leave out --strategy, or set KERAS_BACKEND to tensorflow or jax")
+    if backend == "jax" and config.strategy != "mirrored":
+        raise ValueError(distribute.strategy_unavailable(config.strategy, backend))
+
+
+@contextlib.contextmanager
+def strategy_scope(config: TrainConfig, announce: bool = False):
+    """The scope of ``config.strategy``: a ``tf.distribute`` strategy's, or JAX's ``DataParallel``.
+
+    ``"default"`` is no scope at all. ``announce`` says on stderr how many replicas train.
+    """
+    if config.strategy == "default":
+        yield None
+        return
+    check_strategy(config)
+    from gan_keras import distribute, engine
+
+    if engine.name() == "jax":
+        distribution = distribute.data_parallel()
+        n = distribute.num_devices_of(distribution)
+        if config.batch_size is not None:  # the global batch must shard evenly
+            distribute.per_replica_batch_size(int(config.batch_size), n)
+        if announce:
+            print(f"gan_keras: training on {n} devices ({config.strategy}: keras.distribution.DataParallel "
+                  "on JAX); each global batch is split across them", file=sys.stderr)
+        with distribution.scope():
+            yield distribution
+        return
+    strategy = distribute.get_strategy(config.strategy)
+    if config.batch_size is not None:  # the global batch must split evenly
+        distribute.per_replica_batch_size(int(config.batch_size), int(strategy.num_replicas_in_sync))
+    if announce:
+        print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "
+              f"({config.strategy}); each global batch is split across them", file=sys.stderr)
+    with strategy.scope():
+        yield strategy
 
 
 def compile_options(config: TrainConfig) -> dict:
@@ -474,12 +536,18 @@ def epoch_stream(dataset, initial_epoch: int = 0):
 
     The shuffle order of epoch ``k`` then depends only on the dataset's seed and ``k``,
     so a run resumed at epoch ``k`` (the stream skips ``k`` epochs of batches) sees the
-    same batches as the uninterrupted run. A dataset of unknown length is returned as is
-    (``steps_per_epoch`` None): resuming then restores everything but the data order.
+    same batches as the uninterrupted run. A ``tf.data`` dataset is repeated and skips
+    ``k`` epochs; a :class:`gan_keras.data.ArrayBatches` (JAX, PyTorch) serves its epochs
+    from ``k`` on (:meth:`~gan_keras.data.ArrayBatches.stream`). A dataset of unknown length
+    is returned as is (``steps_per_epoch`` None): resuming then restores everything but the
+    data order.
     """
-    import tensorflow as tf
+    from gan_keras import data as gk_data
 
-    if not isinstance(dataset, tf.data.Dataset):
+    if isinstance(dataset, gk_data._array_batches_class()):
+        return dataset.stream(int(initial_epoch)), len(dataset)
+    tf = sys.modules.get("tensorflow")  # a tf.data pipeline means TensorFlow is imported already
+    if tf is None or not isinstance(dataset, tf.data.Dataset):
         return dataset, None
     steps = int(dataset.cardinality())
     if steps <= 0:
@@ -515,12 +583,24 @@ def fit_resumable(model, dataset, config: TrainConfig, callbacks, **fit_kwargs):
         fit_kwargs.setdefault("steps_per_epoch", steps)
     fit_kwargs.setdefault("verbose", fit_verbosity(config))
     fit_kwargs.setdefault("shuffle", False)
-    history = model.fit(stream, epochs=config.epochs, initial_epoch=initial_epoch,
-                        callbacks=callbacks, **fit_kwargs)
+    # On JAX the batches are sharded while fit reads them: the models' distribution again
+    # (tf.distribute needs no scope here: the model remembers its strategy).
+    training = strategy_scope(config) if _distributed_on_jax(config) else contextlib.nullcontext()
+    with training:
+        history = model.fit(stream, epochs=config.epochs, initial_epoch=initial_epoch,
+                            callbacks=callbacks, **fit_kwargs)
     writer = next((cb for cb in callbacks if isinstance(cb, gk_callbacks.HistoryWriter)), None)
     if writer is not None and initial_epoch:
         history.history = {k: list(v) for k, v in writer.history.items()}
     return history
+
+
+def _distributed_on_jax(config: TrainConfig) -> bool:
+    if config.strategy == "default":
+        return False
+    from gan_keras import engine
+
+    return engine.name() == "jax"
 
 
 def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None, callbacks=(),

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from gan_keras import callbacks as gk_callbacks
 from gan_keras import data as gk_data
 from gan_keras import gans, models, validate
-from gan_keras.cgan import ConditionalGAN
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, recipe_choices, run_folder, standard_callbacks,
+    model_scope, recipe_choices, run_folder, standard_callbacks, set_random_seed,
 )
+
+if TYPE_CHECKING:
+    from gan_keras.cgan import ConditionalGAN
 
 DESCRIPTION = ("DCGAN: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU discriminator; "
                "by default self-conditioned on 10 k-means clusters, resize-convolutions, an averaged generator")
@@ -65,6 +68,8 @@ def build_self_conditioned(latent_dim: int, frequencies, image_shape=(28, 28, 1)
     discriminator's first convolution but measured worse). Train it on ``(images, cluster labels)`` from
     :func:`gan_keras.models.cluster_images`; sample with :func:`gan_keras.models.build_cluster_generator`.
     """
+    from gan_keras.cgan import ConditionalGAN
+
     num_clusters = len(frequencies)
     generator = build_conditional_generator(latent_dim, num_clusters, image_shape, filters=(128, 64),
                                             upsampling=upsampling, label_mode=label_mode)
@@ -78,7 +83,7 @@ def train(config: TrainConfig) -> RunResult:
     """Train the DCGAN and write its run folder."""
     config = config.with_defaults(**defaults(FAST, FULL))
     choices = recipe_choices(config, RECIPE)
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config, data_source=dataset.source)
     lr = float(choices.pop("learning_rate"))
@@ -119,3 +124,13 @@ def train(config: TrainConfig) -> RunResult:
         generator = models.build_cluster_generator(generator, frequencies)
     files = finish_run(out_dir, config, history, generator, callbacks, summary)
     return RunResult(out_dir, dict(history.history), files, gan, dataset, summary)
+
+
+def __getattr__(name):
+    # The conditional trainer is imported when a self-conditioned DCGAN is built (the
+    # lecture's unconditional DCGAN does not need it); the name stays importable from here.
+    if name == "ConditionalGAN":
+        from gan_keras.cgan import ConditionalGAN
+
+        return ConditionalGAN
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from gan_keras import gans, io, pairs
@@ -10,7 +9,7 @@ from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder,
+    model_scope, run_folder, set_random_seed,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
 
@@ -50,7 +49,7 @@ def translation_errors(model: i2i.DiscoGAN, data: pairs.UnpairedData) -> dict:
 def train(config: TrainConfig) -> RunResult:
     """Train DiscoGAN and write its run folder (both generators as .keras files)."""
     config = config.with_defaults(**defaults(FAST, FULL))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     domain = config.extra.get("domain", "thick")
     data = pairs.load_unpaired(config.data, domain, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config, data_source=data.source)

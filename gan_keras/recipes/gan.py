@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import keras
-
 from gan_keras import data as gk_data
 from gan_keras import gans, models
 from gan_keras.config import fast_mode
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run,
-    fit_resumable, grid_every, model_scope, run_folder, standard_callbacks,
+    fit_resumable, grid_every, model_scope, run_folder, standard_callbacks, set_random_seed,
 )
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
@@ -39,7 +37,7 @@ def train(config: TrainConfig) -> RunResult:
     """Train the vanilla GAN and write its run folder."""
     epochs_given = config.epochs is not None
     config = config.with_defaults(**defaults(FAST, FULL))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     if not epochs_given and not fast_mode():
         config = dataclasses.replace(config, epochs=epochs_for_steps(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from gan_keras import gans, pairs
@@ -10,7 +9,7 @@ from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks,
+    model_scope, run_folder, standard_callbacks, set_random_seed,
 )
 
 DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --data facades online)"
@@ -60,7 +59,7 @@ def _test_pairs(config: TrainConfig, task: str) -> pairs.PairedData:
 def train(config: TrainConfig) -> RunResult:
     """Train pix2pix and write its run folder; the summary holds the held-out L1 before and after."""
     config = config.with_defaults(**defaults(FAST, FULL))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     task = config.extra.get("task", "edges")
     train_pairs = pairs.load_pix2pix_pairs(config.data, task, limit=config.limit, seed=config.seed)
     test = _test_pairs(config, task)

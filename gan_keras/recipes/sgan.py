@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import keras
-
 from gan_keras import data as gk_data
 from gan_keras import io, models, sgan
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks,
+    model_scope, run_folder, standard_callbacks, set_random_seed,
 )
 
 DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels, feature matching"
@@ -44,7 +42,7 @@ def train(config: TrainConfig) -> RunResult:
         raise ValueError(f"the SGAN recipe has its own losses (classification + real/fake, feature "
                          f"matching for the generator); --loss {config.loss!r} does not apply")
     config = config.with_defaults(**base)
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     train_data = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     if train_data.labels is None:
         raise ValueError(f"dataset {config.data!r} has no labels: the SGAN needs a few labelled images")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import keras
-
 from gan_keras import config as gk_config
 from gan_keras import gans, pairs
 from gan_keras import image2image as i2i
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder,
+    model_scope, run_folder, set_random_seed,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
 
@@ -65,7 +63,7 @@ def train(config: TrainConfig) -> RunResult:
     since the first call trains and caches the package's digit classifier.
     """
     config = config.with_defaults(**defaults(FAST, FULL))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     train_pairs = pairs.load_sr_pairs(config.data, SCALE, limit=config.limit, seed=config.seed)
     test = pairs.load_sr_pairs(config.data, SCALE, split="test", seed=config.seed)
     out_dir = run_folder(config, data_source=train_pairs.source)

@@ -18,7 +18,7 @@ from gan_keras import vae as gk_vae
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
     ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks,
+    model_scope, run_folder, standard_callbacks, set_random_seed,
 )
 
 DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), reparameterised z, decoder"
@@ -63,7 +63,7 @@ def train(config: TrainConfig) -> RunResult:
                          "reconstruction + KL (see gan_keras.vae)")
     config = config.with_defaults(**defaults(FAST, FULL))
     beta = float(config.extra.get("beta", 1.0))
-    keras.utils.set_random_seed(config.seed)
+    set_random_seed(config.seed)
     dataset = gk_data.load_images(config.data, limit=config.limit, seed=config.seed)
     out_dir = run_folder(config, data_source=dataset.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
