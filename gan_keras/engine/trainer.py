@@ -182,8 +182,15 @@ def _is_tf_dataset(x) -> bool:
     return tf is not None and hasattr(tf, "data") and isinstance(x, tf.data.Dataset)
 
 
+def _is_array_batches(x) -> bool:
+    """A ``gan_keras.data.ArrayBatches``: what ``data.make_dataset`` serves off TensorFlow."""
+    return type(x).__name__ == "ArrayBatches" and hasattr(x, "columns") and hasattr(x, "element_shapes")
+
+
 def _sample_spec(x):
-    """Return ``(shape, dtype)`` of one sample of a ``tf.data`` dataset without iterating it, or ``None``."""
+    """Return ``(shape, dtype)`` of one sample of a ``tf.data`` dataset or ``ArrayBatches`` without iterating it."""
+    if _is_array_batches(x):  # its first column holds the images
+        return tuple(x.columns[0].shape[1:]), x.columns[0].dtype
     import tensorflow as tf
 
     spec = x.element_spec
@@ -206,8 +213,8 @@ def check_training_data(x, sample_shape=None) -> None:
     if x is None:
         return
     expected = None if sample_shape is None else tuple(sample_shape)
-    if _is_tf_dataset(x):
-        cardinality = int(x.cardinality())
+    if _is_tf_dataset(x) or _is_array_batches(x):
+        cardinality = len(x) if _is_array_batches(x) else int(x.cardinality())
         if cardinality == 0:
             raise ValueError("the training dataset is empty (0 batches): check the data and "
                              "that batch_size is not larger than the number of samples")
