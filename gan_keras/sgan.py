@@ -106,6 +106,7 @@ class SGANBatches(keras.utils.PyDataset):
         self.batch_size, self.labelled_batch_size = int(batch_size), int(labelled_batch_size)
         self.seed = int(seed)
         self.epoch = 0
+        self._served = 0
         self._orders = {}
 
     def __len__(self) -> int:
@@ -121,13 +122,25 @@ class SGANBatches(keras.utils.PyDataset):
     def __getitem__(self, index):
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
+        self._served += 1
         unlabelled, labelled = self._order()
         real = unlabelled[index * self.batch_size:(index + 1) * self.batch_size]
         chosen = labelled.take(index * self.labelled_batch_size, self.labelled_batch_size)
         return (self.labelled_images[chosen], self.labels[chosen]), self.real_images[real]
 
+    def on_epoch_begin(self):
+        self._served = 0
+
     def on_epoch_end(self):
-        self.epoch += 1
+        # Only a whole epoch served moves to the next order (Keras may peek at one batch first)
+        if self._served >= len(self):
+            self.epoch += 1
+        self._served = 0
+
+    def stream(self, initial_epoch: int = 0):
+        """Serve from epoch ``initial_epoch`` on (a resumed run sees the batches of the uninterrupted one)."""
+        self.epoch, self._served = int(initial_epoch), 0
+        return self
 
 
 class LabelledBatches(keras.utils.PyDataset):

@@ -25,7 +25,7 @@ def test_generator_shapes_and_tanh_range(image_shape, filters):
     keras.utils.set_random_seed(0)
     g = models.build_dcgan_generator(latent_dim=16, image_shape=image_shape, filters=filters)
     z = np.random.default_rng(0).standard_normal((5, 16)).astype("float32") * 20  # saturate tanh
-    images = g(z, training=False).numpy()
+    images = keras.ops.convert_to_numpy(g(z, training=False))
     assert images.shape == (5, *image_shape)
     assert images.min() >= -1.0 and images.max() <= 1.0
     assert images.min() < 0.0 < images.max()  # tanh output, not a sigmoid's [0, 1]
@@ -36,14 +36,14 @@ def test_discriminator_gives_one_unbounded_logit(image_shape, filters):
     keras.utils.set_random_seed(0)
     d = models.build_dcgan_discriminator(image_shape, filters=filters, dropout=0.0, batchnorm=True)
     x = np.random.default_rng(0).uniform(-1, 1, (4, *image_shape)).astype("float32")
-    logits = d(x, training=False).numpy()
+    logits = keras.ops.convert_to_numpy(d(x, training=False))
     assert logits.shape == (4, 1)
     assert np.all(np.isfinite(logits))
     # Logits, not probabilities: scaling the last layer moves them outside [0, 1]
     dense = d.get_layer("logit")
     w, b = dense.get_weights()
     dense.set_weights([w * 100, b])
-    assert np.abs(d(x, training=False).numpy()).max() > 1.0
+    assert np.abs(keras.ops.convert_to_numpy(d(x, training=False))).max() > 1.0
 
 
 def test_dcgan_follows_the_guidelines():

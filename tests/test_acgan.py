@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from gan_keras import data, gans, models
 from gan_keras.cgan import AuxiliaryClassifierGAN, class_inputs
@@ -31,8 +30,8 @@ def test_builder_maps_images_to_a_logit_and_class_logits():
 def test_losses_are_the_gan_losses_plus_the_weighted_class_losses():
     """One discriminator step and one generator step against the formulas, on fixed noise."""
     gan = small_acgan(num_classes=3, latent_dim=5, image_shape=(28, 20, 1), class_weight=0.7)
-    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (6, 28, 20, 1)).astype("float32"))
-    y = tf.constant(np.array([0, 1, 2, 2, 1, 0], "int32"))
+    x = keras.ops.convert_to_tensor(np.random.default_rng(0).uniform(-1, 1, (6, 28, 20, 1)).astype("float32"))
+    y = keras.ops.convert_to_tensor(np.array([0, 1, 2, 2, 1, 0], "int32"))
     # Replay the seed generator to get the step's own noise and labels
     state = gan.seed_generator.state.numpy().copy()
     z = gan.sample_latent(6)
@@ -43,7 +42,7 @@ def test_losses_are_the_gan_losses_plus_the_weighted_class_losses():
     fake_logit, _ = gan.discriminator(fake, training=True)
     softplus = lambda t: np.log1p(np.exp(t))
     ce = lambda labels, logits: float(np.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
-    adv = float(np.mean(softplus(-real_logit.numpy())) + np.mean(softplus(fake_logit.numpy())))
+    adv = float(np.mean(softplus(-keras.ops.convert_to_numpy(real_logit))) + np.mean(softplus(keras.ops.convert_to_numpy(fake_logit))))
     want = adv + 0.7 * ce(y, real_cls)
     d_loss, _, _ = gan.d_step(x, y)
     assert float(d_loss) == pytest.approx(want, rel=1e-4)
@@ -54,7 +53,7 @@ def test_losses_are_the_gan_losses_plus_the_weighted_class_losses():
     fake_y = gan.sample_labels(6)
     gan.seed_generator.state.assign(state)
     fake_logit, fake_cls = gan.discriminator(gan.generator([z, fake_y], training=True), training=True)
-    want = float(np.mean(softplus(-fake_logit.numpy()))) + 0.7 * ce(fake_y, fake_cls)
+    want = float(np.mean(softplus(-keras.ops.convert_to_numpy(fake_logit)))) + 0.7 * ce(fake_y, fake_cls)
     assert float(gan.g_step(6)) == pytest.approx(want, rel=1e-4)
 
 

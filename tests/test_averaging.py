@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
+import keras
 
 from gan_keras import averaging, callbacks, gans, models
 from gan_keras.cgan import ConditionalGAN
@@ -32,7 +32,7 @@ def test_average_follows_the_formula_with_its_warm_up():
         np.testing.assert_array_equal(a, b)
     trainable = [w.trainable for w in gan.generator.weights]
     expected = start
-    batch = tf.constant(images())
+    batch = keras.ops.convert_to_tensor(images())
     for n in range(4):
         gan.train_step(batch)
         now = weights(gan.generator)
@@ -57,7 +57,7 @@ def test_without_ema_the_trained_generator_is_sampled():
     gan = tiny_gan(ema=None)
     assert gan.sample_generator is gan.generator
     assert not hasattr(gan, "ema_generator")
-    gan.train_step(tf.constant(images()))  # no average to move: nothing fails
+    gan.train_step(keras.ops.convert_to_tensor(images()))  # no average to move: nothing fails
 
 
 def test_samples_and_grids_come_from_the_average(tmp_path):
@@ -87,7 +87,7 @@ def test_the_average_gets_batch_statistics_of_its_own():
     norm = next(l for l in average.layers if isinstance(l, layers.BatchNormalization))
     # The first batch norm follows the projection of z: its statistics are the moments of that projection
     noise = gan.statistics_inputs(gan.STATISTICS_SAMPLES)
-    projected = average.layers[1](noise).numpy()
+    projected = keras.ops.convert_to_numpy(average.layers[1](noise))
     np.testing.assert_allclose(norm.moving_mean.numpy(), projected.mean(0), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(norm.moving_variance.numpy(), projected.var(0), rtol=1e-3, atol=1e-5)
     assert norm.momentum == 0.99  # restored
@@ -109,7 +109,7 @@ def test_conditional_gan_keeps_an_average_too():
     gan = ConditionalGAN(generator, discriminator, num_classes=3, seed=0, ema=0.8)
     gan.compile(gans.make_optimizer(1e-2, name="d"), gans.make_optimizer(1e-2, name="g"))
     labels = np.array([0, 1, 2, 0, 1, 2, 0, 1], dtype="int32")
-    gan.fit(tf.data.Dataset.from_tensor_slices((images(8), labels)).batch(8), epochs=2, verbose=0)
+    gan.fit(images(8), labels, batch_size=8, epochs=2, verbose=0, shuffle=False)
     assert int(gan.ema_updates.numpy()) == 2
     out = gan.generate([0, 2], seed=4)
     z = np.random.default_rng(4).standard_normal((2, 5)).astype("float32")

@@ -160,6 +160,7 @@ TWO_DEVICES = textwrap.dedent("""
 """)
 
 
+@pytest.mark.tensorflow_only  # tf.distribute; JAX's data parallelism is tests/test_distribute_jax.py
 def test_every_trainer_on_two_devices_trains_like_one_device(tmp_path):
     """Global batch 8 split over 2 logical CPUs: the same weights as one device, for every trainer.
 

@@ -2,14 +2,13 @@
 
 Dense layers only, without dropout or batch norm (whose per-replica masks and statistics
 legitimately differ from one device's), on 4x4 images. ``TRAINERS[name]`` is
-``(make, compile, batches)``: build the trainer, compile it, and a fresh ``tf.data``
-dataset of its batches. Build inside ``gans.precision_policy(True)`` for float16.
+``(make, compile, batches)``: build the trainer, compile it, and a fresh dataset of its
+batches (``tf.data`` on TensorFlow, a ``keras.utils.PyDataset`` of the same batches elsewhere). Build inside ``gans.precision_policy(True)`` for float16.
 Imported by ``test_resume_every_model.py`` in-process and in its two-device subprocess.
 """
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from gan_keras import sgan, vae
@@ -69,12 +68,39 @@ X2 = rng.uniform(-1, 1, (32,) + S).astype("float32")
 Y = (np.arange(32) % 3).astype("int32")
 
 
-def pairs(a, b):
-    return tf.data.Dataset.from_tensor_slices((a, b)).batch(BATCH, drop_remainder=True)
+if keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
 
+    def pairs(a, b):
+        return tf.data.Dataset.from_tensor_slices((a, b)).batch(BATCH, drop_remainder=True)
 
-def images(a):
-    return tf.data.Dataset.from_tensor_slices(a).batch(BATCH, drop_remainder=True)
+    def images(a):
+        return tf.data.Dataset.from_tensor_slices(a).batch(BATCH, drop_remainder=True)
+
+    def sgan_batches():
+        return tf.data.Dataset.zip((pairs(X2, Y), images(X)))
+else:
+    class Batches(keras.utils.PyDataset):
+        """Batch ``i`` is ``make(slice of batch i)``, in order, as the ``tf.data`` pipelines above."""
+
+        def __init__(self, make):
+            super().__init__()
+            self.make = make
+
+        def __len__(self):
+            return len(X) // BATCH
+
+        def __getitem__(self, i):
+            return self.make(slice(i * BATCH, (i + 1) * BATCH))
+
+    def pairs(a, b):
+        return Batches(lambda s: (a[s], b[s]))
+
+    def images(a):
+        return Batches(lambda s: a[s])
+
+    def sgan_batches():
+        return Batches(lambda s: ((X2[s], Y[s]), X[s]))
 
 
 TRAINERS = {
@@ -83,7 +109,7 @@ TRAINERS = {
     "sgan": (lambda: sgan.SGAN(to_image(3, "g"), image_to(3, "d", features=True),
                                generator_objective="non_saturating", seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw),
-             lambda: tf.data.Dataset.zip((pairs(X2, Y), images(X)))),
+             sgan_batches),
     "vae": (lambda: vae.VAE(encoder(), to_image(2, "decoder"), seed=0),
             lambda m, **kw: m.compile(keras.optimizers.SGD(0.05), **kw), lambda: images(X)),
     "pix2pix": (lambda: Pix2Pix(image_to_image("g"), image_to(1, "d", inputs=2), seed=0),

@@ -544,7 +544,8 @@ def epoch_stream(dataset, initial_epoch: int = 0):
     """
     from gan_keras import data as gk_data
 
-    if isinstance(dataset, gk_data._array_batches_class()):
+    if isinstance(dataset, gk_data._array_batches_class()) or callable(getattr(dataset, "stream", None)):
+        # ArrayBatches, sgan.SGANBatches: datasets that serve any epoch's order on request
         return dataset.stream(int(initial_epoch)), len(dataset)
     tf = sys.modules.get("tensorflow")  # a tf.data pipeline means TensorFlow is imported already
     if tf is None or not isinstance(dataset, tf.data.Dataset):
