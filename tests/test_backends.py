@@ -1,10 +1,18 @@
 """The same tests on JAX: the trainers, resume, the command line and the learning tests.
 
-Keras picks its backend once per process, so each file below runs in a pytest subprocess
+Keras picks its backend once per process, so each group below runs in a pytest subprocess
 of its own with ``GAN_KERAS_TEST_BACKEND=jax`` (``tests/conftest.py`` sets ``KERAS_BACKEND``
-from it and skips the tests marked ``tensorflow_only``). One test per file, so that a
-failure names the file; its output's tail is in the failure message. PyTorch's files run
-the same way when torch is installed (``pip install gan_keras[torch]``).
+from it and skips the tests marked ``tensorflow_only``). One test per group, so that a
+failure names it; the subprocess's output tail is in the failure message. PyTorch runs
+the first group the same way when torch is installed (``pip install gan_keras[torch]``; not
+in CI: its wheel brings several GB of CUDA libraries, see the README).
+
+The other files run on TensorFlow only, to keep CI under its time budget: every trainer
+goes through the engine (``tests/test_engine.py`` checks the JAX engine against TensorFlow
+to float32 rounding), so what those files test above the trainers does not depend on the
+backend, and what does (data, devices, the TensorFlow-free install) has tests of its own:
+``tests/test_distribute_jax.py``, ``tests/test_without_tensorflow.py``,
+``tests/test_image_optimisation_backends.py``.
 """
 
 from __future__ import annotations
@@ -21,45 +29,43 @@ from conftest import TEST_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The files that run on JAX too (a file's tests that need TensorFlow itself are marked
-# ``tensorflow_only`` and skipped there).
-JAX_FILES = [
-    "tests/test_gan.py",
-    "tests/test_averaging.py",
-    "tests/test_simultaneous.py",
-]
-
-# What runs on PyTorch when it is installed (not in CI: its wheel brings several GB of CUDA
-# libraries; see the README).
-TORCH_FILES = [
-    "tests/test_gan.py",
-]
+# name -> pytest arguments
+GROUPS = {
+    "trainers": ["tests/test_engine.py", "tests/test_gan.py", "tests/test_trainers_backends_a.py",
+                 "tests/test_trainers_backends_b.py", "tests/test_averaging.py", "tests/test_simultaneous.py"],
+    "resume": ["tests/test_resume_every_model.py", "tests/test_faults.py"],
+    "command line": ["tests/test_cli.py", "tests/test_run_folders.py", "tests/test_data.py"],
+    "learning": ["-m", "learning", "tests/test_03_dcgan.py", "tests/test_04_conditional_gan.py", "tests/test_acgan.py",
+                 "tests/test_07_vae.py", "tests/test_10_image_to_image.py"],
+}
+TORCH_GROUPS = ["trainers"]
 
 
-def run_on(backend: str, path: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+def run_on(backend: str, args: list, timeout: int = 1500) -> subprocess.CompletedProcess:
     env = dict(os.environ, GAN_KERAS_TEST_BACKEND=backend)
     env.pop("KERAS_BACKEND", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def check(backend: str, path: str) -> None:
+def check(backend: str, group: str) -> None:
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed")
-    result = run_on(backend, path)
+    result = run_on(backend, GROUPS[group])
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
-    assert result.returncode == 0, f"{path} on {backend} failed:\n{tail}"
-    assert " passed" in result.stdout, f"{path} on {backend} ran no test:\n{tail}"
+    assert result.returncode == 0, f"the {group} tests on {backend} failed:\n{tail}"
+    assert " passed" in result.stdout, f"the {group} tests on {backend} ran nothing:\n{tail}"
 
 
-pytestmark = pytest.mark.skipif(TEST_BACKEND != "tensorflow", reason="the runs on other backends start from the TensorFlow run")
+pytestmark = pytest.mark.skipif(TEST_BACKEND != "tensorflow",
+                                reason="the runs on other backends start from the TensorFlow run")
 
 
-@pytest.mark.parametrize("path", JAX_FILES)
-def test_on_jax(path):
-    check("jax", path)
+@pytest.mark.parametrize("group", GROUPS)
+def test_on_jax(group):
+    check("jax", group)
 
 
-@pytest.mark.parametrize("path", TORCH_FILES)
-def test_on_torch(path):
-    check("torch", path)
+@pytest.mark.parametrize("group", TORCH_GROUPS)
+def test_on_torch(group):
+    check("torch", group)

@@ -25,6 +25,10 @@ import tensorflow as tf
 from gan_keras import engine, gans
 from gan_keras.cgan import ConditionalGAN
 
+# The formulas are written with TensorFlow ops; tests/test_engine.py shows the JAX engine
+# trains a GAN to TensorFlow's weights (the losses are the same keras.ops on every backend).
+pytestmark = pytest.mark.tensorflow_only
+
 LATENT, FEATURES, BATCH, CLASSES = 3, 5, 7, 4
 LEARNING_RATE = 0.1
 GP_WEIGHT = 10.0  # the default for "wasserstein" (WGAN-GP)
