@@ -211,3 +211,23 @@ def test_gradients_are_returned_and_nothing_changes():
     np.testing.assert_allclose(ops.convert_to_numpy(grad_a), np.ones((3, 2)))  # sum(b)^2
     np.testing.assert_allclose(ops.convert_to_numpy(grad_b), [-6.0, -6.0])  # 2 sum(a) sum(b)
     np.testing.assert_allclose(m.a.numpy(), np.full((3, 2), 0.5))
+
+
+@pytest.mark.tensorflow_only  # starts the other backend from the TensorFlow run
+def test_a_run_resumes_only_on_the_backend_it_started_on(tmp_path):
+    """Each backend has its own random streams: ``--resume`` of a TensorFlow run under JAX is refused in one line."""
+    pytest.importorskip("jax")
+    from gan_keras import recipes
+
+    out = tmp_path / "run"
+    recipes.train(recipes.TrainConfig(model="gan", data="digits", epochs=1, limit=64, batch_size=32, seed=0,
+                                      verbose=0, out=str(out)))
+    settings = json.loads((out / "checkpoint" / "settings.json").read_text())["settings"]
+    assert settings["backend"] == "tensorflow"
+    done = subprocess.run([sys.executable, "-m", "gan_keras", "train", "gan", "--resume", "--out", str(out),
+                           "--epochs", "2"], cwd=tmp_path, env=dict(os.environ, KERAS_BACKEND="jax"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "trained on Keras' tensorflow backend" in lines[0], done.stderr
+    assert "KERAS_BACKEND=tensorflow" in lines[0]

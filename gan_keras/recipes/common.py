@@ -16,7 +16,7 @@ import numpy as np
 
 from gan_keras import callbacks as gk_callbacks
 from gan_keras import config as gk_config
-from gan_keras import io, plots
+from gan_keras import engine, io, plots
 from gan_keras import validate
 
 
@@ -265,6 +265,9 @@ def shaping_settings(config: TrainConfig) -> dict:
     """Return the settings that shape training (recorded in the checkpoint; --resume must match)."""
     record = {k: v for k, v in used_settings(config).items() if k not in RESUME_MAY_CHANGE and k != "out"}
     record["fast_mode"] = gk_config.fast_mode()
+    # The Keras backend: each has its own random streams and counter dtypes, so a run resumes
+    # exactly only on the backend it started on
+    record["backend"] = engine.name()
     return record
 
 
@@ -383,6 +386,10 @@ def prepare_resume(config: TrainConfig) -> TrainConfig:
             if name == "fast_mode":
                 differences.append("the run was trained " + ("in fast mode: add --fast" if stored.get(name)
                                                               else "in full mode: leave out --fast"))
+                continue
+            if name == "backend":
+                differences.append(f"the run was trained on Keras' {stored.get(name)} backend, this is "
+                                   f"{asked.get(name)}: resume with KERAS_BACKEND={stored.get(name)}")
                 continue
             flag = SETTING_FLAGS.get(name, name)
             differences.append(f"{flag} {asked.get(name)!r} (the checkpoint has {stored.get(name)!r})")
