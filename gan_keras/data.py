@@ -387,7 +387,26 @@ def uses_tf_data() -> bool:
     return keras.backend.backend() == "tensorflow"
 
 
-class _ArrayBatchesLogic:
+class EpochCounting:
+    """Epoch bookkeeping of a seeded dataset: ``epoch`` moves on only after a whole epoch was served.
+
+    A ``keras.utils.PyDataset`` mixin: ``__getitem__`` adds one to ``_served``. Keras also calls
+    ``on_epoch_end`` after peeking at one batch (to build the model), which must not change the order.
+    """
+
+    epoch = 0
+    _served = 0
+
+    def on_epoch_begin(self):
+        self._served = 0
+
+    def on_epoch_end(self):
+        if self._served >= len(self):
+            self.epoch += 1
+        self._served = 0
+
+
+class _ArrayBatchesLogic(EpochCounting):
     """Batches of in-memory arrays for ``fit`` on JAX and PyTorch: a ``keras.utils.PyDataset``.
 
     (``data.ArrayBatches`` is this class with the ``PyDataset`` base, made on first use so
@@ -467,15 +486,6 @@ class _ArrayBatchesLogic:
         for index in range(len(self)):
             yield self.batch(epoch, index)
 
-    def on_epoch_begin(self):
-        self._served = 0
-
-    def on_epoch_end(self):
-        # Keras also calls this after peeking at one batch (to build the model): only a whole
-        # epoch served moves to the next order.
-        if self._served >= len(self):
-            self.epoch += 1
-        self._served = 0
 
     def stream(self, initial_epoch: int = 0):
         """Return the epochs from ``initial_epoch`` on as one endless ``PyDataset`` (for ``steps_per_epoch``).

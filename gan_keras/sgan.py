@@ -23,6 +23,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from gan_keras import data as gk_data
 from gan_keras import engine, validate
 from gan_keras import losses as gan_losses  # noqa: F401  (names of this module before the trainer moved)
 from gan_keras.config import require_tensorflow_backend  # noqa: F401
@@ -90,7 +91,7 @@ class _ShuffledRepeat:
         return np.concatenate(out)
 
 
-class SGANBatches(keras.utils.PyDataset):
+class SGANBatches(gk_data.EpochCounting, keras.utils.PyDataset):
     """The batches of :func:`make_sgan_dataset` off TensorFlow: ``((labelled_images, labels), real_images)``.
 
     An epoch is one pass over ``real_images`` in a new shuffled order (``batch_size`` each,
@@ -127,15 +128,6 @@ class SGANBatches(keras.utils.PyDataset):
         real = unlabelled[index * self.batch_size:(index + 1) * self.batch_size]
         chosen = labelled.take(index * self.labelled_batch_size, self.labelled_batch_size)
         return (self.labelled_images[chosen], self.labels[chosen]), self.real_images[real]
-
-    def on_epoch_begin(self):
-        self._served = 0
-
-    def on_epoch_end(self):
-        # Only a whole epoch served moves to the next order (Keras may peek at one batch first)
-        if self._served >= len(self):
-            self.epoch += 1
-        self._served = 0
 
     def stream(self, initial_epoch: int = 0):
         """Serve from epoch ``initial_epoch`` on (a resumed run sees the batches of the uninterrupted one)."""
