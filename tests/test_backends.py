@@ -1,4 +1,4 @@
-"""The same tests on JAX: the trainers, resume, the command line and the learning tests.
+"""The same tests on JAX: trainers, resume, command line, exercise checks, learning.
 
 Keras picks its backend once per process, so each group below runs in a pytest subprocess
 of its own with ``GAN_KERAS_TEST_BACKEND=jax`` (``tests/conftest.py`` sets ``KERAS_BACKEND``
@@ -12,7 +12,9 @@ goes through the engine (``tests/test_engine.py`` checks the JAX engine against 
 to float32 rounding), so what those files test above the trainers does not depend on the
 backend, and what does (data, devices, the TensorFlow-free install) has tests of its own:
 ``tests/test_distribute_jax.py``, ``tests/test_without_tensorflow.py``,
-``tests/test_image_optimisation_backends.py``.
+``tests/test_image_optimisation_backends.py``. The notebooks run on JAX too (chapters 01-04
+and 07 in fast mode, by hand: ``GAN_KERAS_TEST_BACKEND=jax python -m pytest tests/test_notebooks.py``),
+but not here: they would take CI past its budget.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ GROUPS = {
                  "tests/test_trainers_backends_b.py", "tests/test_averaging.py", "tests/test_simultaneous.py"],
     "resume": ["tests/test_resume_every_model.py", "tests/test_faults.py"],
     "command line": ["tests/test_cli.py", "tests/test_run_folders.py", "tests/test_data.py"],
+    "exercise checks": ["tests/test_check_gallery.py", "tests/test_checks_foundation.py"],
     "learning": ["-m", "learning", "tests/test_03_dcgan.py", "tests/test_04_conditional_gan.py", "tests/test_acgan.py",
                  "tests/test_07_vae.py", "tests/test_10_image_to_image.py"],
 }
