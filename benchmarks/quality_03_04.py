@@ -72,10 +72,9 @@ def timed_command(cmd: list, env: dict) -> tuple[float, float]:
 
 
 def evaluate(model: str, run_dir: Path, clf, test_features, per_class: int = 100) -> dict:
-    from gan_keras.cgan import class_inputs
-    from gan_keras.metrics import frechet_distance
-
     from gan_keras import io
+    from gan_keras.conditional import class_inputs
+    from gan_keras.measure.metrics import frechet_distance
 
     generator = io.load_model(run_dir / "generator.keras")
     latent_dim = int(generator.inputs[0].shape[-1])
@@ -103,8 +102,8 @@ def reference(data: str):
     The reference is 360 real training digits against the held-out test digits (the floor for sets of this size).
     """
     from gan_keras import data as gk_data
-    from gan_keras.classifier import get_classifier
-    from gan_keras.metrics import frechet_distance
+    from gan_keras.measure.classifier import get_classifier
+    from gan_keras.measure.metrics import frechet_distance
 
     t0 = time.perf_counter()
     clf = get_classifier(data)

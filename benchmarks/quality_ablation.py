@@ -155,7 +155,7 @@ def samples_figure(root: Path, models_: list, path: Path, seed: int = 0, count: 
     import matplotlib.pyplot as plt
 
     from gan_keras import io
-    from gan_keras.cgan import class_inputs
+    from gan_keras.conditional import class_inputs
 
     rows = [(m, n, label) for m in models_ for n, (label, _, _) in enumerate(STEPS[m])
             if (root / f"{m}-step{n}-seed{seed}" / "generator.keras").exists()]

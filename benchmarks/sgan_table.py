@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from gan_keras import data, io, sgan
+from gan_keras import data, io, semi_supervised
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     for per_class in args.per_class:
         for seed in args.seeds:
             start = time.perf_counter()
-            result = sgan.compare_with_supervised(train, test, per_class, args.epochs, seed=seed)
+            result = semi_supervised.compare_with_supervised(train, test, per_class, args.epochs, seed=seed)
             row = {k: result[k] for k in ("per_class", "num_labelled", "seed", "epochs", "steps",
                                           "sgan_accuracy", "supervised_accuracy")}
             row["seconds"] = round(time.perf_counter() - start, 1)

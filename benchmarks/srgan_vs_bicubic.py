@@ -33,8 +33,9 @@ def main(argv=None) -> int:
 
     import numpy as np
 
-    from gan_keras import config, io, pairs, plots, recipes
-    from gan_keras.classifier import get_classifier
+    from gan_keras import config, io, plots, recipes
+    from gan_keras.data import pairs
+    from gan_keras.measure.classifier import get_classifier
     from gan_keras.recipes import srgan
     from gan_keras.recipes.srgan import compare_with_bicubic
 

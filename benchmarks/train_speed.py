@@ -169,11 +169,11 @@ def alternating_train_step(generator, discriminator, batch_size: int, noise_dim:
     """
     import tensorflow as tf
 
-    from gan_keras import gans
+    from gan_keras import engine
     from gan_keras import losses as gan_losses
 
     d_loss_fn, g_loss_fn, _ = gan_losses.get_loss_pair("non_saturating")
-    d_opt, g_opt = gans.make_optimizer(learning_rate), gans.make_optimizer(learning_rate)
+    d_opt, g_opt = engine.make_optimizer(learning_rate), engine.make_optimizer(learning_rate)
 
     @tf.function
     def train_step(real_images):
@@ -207,10 +207,10 @@ def time_plain_loop(images, batch_size: int, steps: int, order: str = "tutorial"
     import keras
     import tensorflow as tf
 
-    from gan_keras import gans
+    from gan_keras import engine
 
     keras.utils.set_random_seed(0)
-    with gans.precision_policy(precision):
+    with engine.precision_policy(precision):
         generator, discriminator = tutorial_generator(), tutorial_discriminator()
     make = tutorial_train_step if order == "tutorial" else alternating_train_step
     train_step = make(generator, discriminator, batch_size)
@@ -256,13 +256,13 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, precision="
     import keras
     import tensorflow as tf
 
-    from gan_keras import GAN, gans
+    from gan_keras import GAN, engine
 
     keras.utils.set_random_seed(0)
-    with gans.precision_policy(precision):
+    with engine.precision_policy(precision):
         generator, discriminator = tutorial_generator(), tutorial_discriminator()
     gan = GAN(generator, discriminator, seed=0, simultaneous=simultaneous)
-    gan.compile(gans.make_optimizer(1e-4), gans.make_optimizer(1e-4), jit_compile=jit)
+    gan.compile(engine.make_optimizer(1e-4), engine.make_optimizer(1e-4), jit_compile=jit)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=0).repeat()
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     timer = step_timer()
@@ -366,15 +366,15 @@ class Judge:
     """Judge a generator with the package's classifier on 1000 samples from fixed noise."""
 
     def __init__(self, classifier, test_images):
-        from gan_keras import metrics
+        from gan_keras.measure import metrics
 
         self.classifier = classifier
         self.test_features = classifier.features(test_images)
         self.metrics = metrics
 
     def __call__(self, generator, conditional: bool) -> dict:
-        from gan_keras import evaluation
-        from gan_keras.cgan import class_inputs
+        from gan_keras.conditional import class_inputs
+        from gan_keras.measure import evaluation
 
         labels = None
         if conditional:
@@ -449,7 +449,7 @@ def race_package(kind: str, images, labels, seed: int, make_race):
     import keras
 
     from gan_keras import data as gk_data
-    from gan_keras import gans
+    from gan_keras import engine
     from gan_keras.recipes import cgan as cgan_recipe
     from gan_keras.recipes import dcgan as dcgan_recipe
 
@@ -463,7 +463,7 @@ def race_package(kind: str, images, labels, seed: int, make_race):
         gan = recipe.build(full["latent_dim"], images.shape[1:], seed=seed)
         ds = gk_data.make_dataset(images, batch_size=full["batch_size"], seed=seed)
     lr = recipe.LEARNING_RATE
-    gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+    gan.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                 loss=full["loss"])
     race = make_race(kind == "cgan")
 
@@ -518,8 +518,8 @@ def quality_rows(args) -> list[str]:
     try:
         with full_mode():
             from gan_keras import data as gk_data
-            from gan_keras import metrics
-            from gan_keras.classifier import get_classifier
+            from gan_keras.measure import metrics
+            from gan_keras.measure.classifier import get_classifier
 
             start = time.perf_counter()
             classifier = get_classifier("digits")
@@ -633,6 +633,7 @@ def accelerators() -> list:
 def backend_versions() -> str:
     """The installed backends' versions, the active one first (e.g. "TensorFlow 2.21.0 (active), JAX 0.10.2")."""
     import importlib.metadata
+
     import keras
 
     names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
@@ -742,11 +743,11 @@ def time_package_gan_arrays(images, batch_size: int, steps: int) -> list[float]:
     import keras
     import numpy as np
 
-    from gan_keras import GAN, gans
+    from gan_keras import GAN, engine
 
     keras.utils.set_random_seed(0)
     gan = GAN(tutorial_generator(), tutorial_discriminator(), seed=0)
-    gan.compile(gans.make_optimizer(1e-4), gans.make_optimizer(1e-4))
+    gan.compile(engine.make_optimizer(1e-4), engine.make_optimizer(1e-4))
     x = np.resize(images, ((WARMUP + steps) * batch_size,) + images.shape[1:])
     timer = step_timer()
     gan.fit(x, batch_size=batch_size, epochs=1, callbacks=[timer], verbose=0, shuffle=False)
@@ -758,7 +759,6 @@ TUTORIAL_ROW = "tutorial DCGAN (GAN.fit, arrays)"
 
 def backend_child(args) -> int:
     """Measure this process's backend and write the step times as JSON (``--backend-child FILE``)."""
-    import json
 
     import keras
 

@@ -9,7 +9,6 @@ from gan_keras.config import check_backend_setting as _check_backend_setting
 from gan_keras.config import fast_mode
 
 
-
 def _check_backend_or_exit() -> None:
     """Check the Keras backend setting; under ``python -m gan_keras`` a wrong one is one line."""
     import sys
@@ -32,7 +31,7 @@ __all__ = ["GAN", "fast_mode", "__version__"]
 def __getattr__(name):
     # Loaded on first use so that `python -m gan_keras --help` starts without TensorFlow.
     if name == "GAN":
-        from gan_keras.gans import GAN
+        from gan_keras.trainers.gan import GAN
 
         return GAN
     raise AttributeError(f"module 'gan_keras' has no attribute {name!r}")

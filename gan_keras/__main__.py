@@ -19,9 +19,8 @@ def _import_tensorflow_quietly():
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
-        import tensorflow as tf
-
         import keras  # noqa: F401
+        import tensorflow as tf
 
         tf.config.list_logical_devices()  # device start-up (the CUDA probe) happens here
     except Exception:
@@ -34,6 +33,6 @@ def _import_tensorflow_quietly():
 
 _import_tensorflow_quietly()
 
-from gan_keras.cli import main  # noqa: E402
+from gan_keras.app.cli import main  # noqa: E402
 
 raise SystemExit(main())

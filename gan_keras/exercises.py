@@ -1,7 +1,7 @@
 """The course's exercises: the registry of checks, and where exercises sit in a notebook.
 
 One place that both the checks (``gan_keras.checks``, which register themselves here) and
-the notebook tools (``gan_keras.notebook``, ``gan_keras.checks.notebooks``, ``tools/nbtool.py``)
+the notebook tools (``gan_keras.app.notebook``, ``gan_keras.checks.notebooks``, ``tools/nbtool.py``)
 import. This module imports nothing of ``gan_keras`` at import time, so no import circle
 goes through it; :func:`registered` loads the chapter checks by name the first time a tool
 asks for the whole list.

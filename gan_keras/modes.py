@@ -23,7 +23,8 @@ import keras
 import numpy as np
 
 from gan_keras import data as gk_data
-from gan_keras import gans, models, validate
+from gan_keras import models, validate
+from gan_keras.trainers.gan import GAN
 
 LOSS_NAMES = ("minimax", "non_saturating", "least_squares", "wasserstein", "hinge")
 
@@ -181,14 +182,14 @@ class ToyRun:
     seed: int
     steps: int
     metrics: dict
-    gan: gans.GAN
+    gan: GAN
     history: dict = field(default_factory=dict)
     snapshots: list = field(default_factory=list)
     samples: np.ndarray | None = None
 
 
 def build_toy_gan(loss: str = "non_saturating", latent_dim: int = 16, hidden_units=(128, 128),
-                  d_steps: int | None = None, learning_rate: float = 1e-3, seed: int = 0) -> gans.GAN:
+                  d_steps: int | None = None, learning_rate: float = 1e-3, seed: int = 0) -> GAN:
     """Build and compile a toy GAN for one loss with the usual settings of its paper.
 
     WGAN-GP: 5 critic steps per generator step (each on its own real minibatch),
@@ -204,7 +205,7 @@ def build_toy_gan(loss: str = "non_saturating", latent_dim: int = 16, hidden_uni
     discriminator = models.build_toy_discriminator(data_dim=2, hidden_units=hidden_units)
     if d_steps is None:
         d_steps = 5 if name == "wasserstein" else 1
-    gan = gans.GAN(generator, discriminator, d_steps=d_steps, seed=seed)
+    gan = GAN(generator, discriminator, d_steps=d_steps, seed=seed)
     beta_2 = 0.9 if name == "wasserstein" else 0.999
     gan.compile(keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=beta_2, name="d_optimizer"),
                 keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=beta_2, name="g_optimizer"),

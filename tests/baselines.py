@@ -10,7 +10,7 @@ principal-component space needs the right mean *and* the right spread, so both f
 
 import numpy as np
 
-from gan_keras import metrics
+from gan_keras.measure import metrics
 
 
 def flat(images) -> np.ndarray:

@@ -5,11 +5,11 @@ import json
 import keras
 import numpy as np
 import pytest
-
-from gan_keras import checks, data, gans, models, plots, recipes
-from gan_keras.checks._core import ExerciseError, reference_of
-
 from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frechet, spread
+
+from gan_keras import checks, data, engine, models, plots, recipes
+from gan_keras.checks._core import ExerciseError, reference_of
+from gan_keras.trainers.gan import GAN
 
 
 def param_count(model):
@@ -109,8 +109,8 @@ def test_dcgan_beats_the_mean_image_and_a_one_image_generator():
     keras.utils.set_random_seed(0)
     g = models.build_dcgan_generator(32, (28, 28, 1), (64, 32))
     d = models.build_dcgan_discriminator((28, 28, 1), (32, 64))
-    gan = gans.GAN(g, d, seed=0)
-    gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3))
+    gan = GAN(g, d, seed=0)
+    gan.compile(engine.make_optimizer(1e-3), engine.make_optimizer(1e-3))
     basis = pca_basis(train)
     fd_start = pca_frechet(basis, test, gan.generate(1000))
     gan.fit(data.make_dataset(train, batch_size=64, seed=0), epochs=8, verbose=0, shuffle=False)

@@ -6,11 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import checks, data, gans, models, plots, recipes
-from gan_keras.cgan import ConditionalGAN, class_inputs, concat_label, interpolate_classes, stack_label_maps
+from gan_keras import checks, data, engine, models, plots, recipes
 from gan_keras.checks._core import ExerciseError, reference_of
-from gan_keras.classifier import get_classifier
-from gan_keras.metrics import label_accuracy
+from gan_keras.conditional import class_inputs, concat_label, interpolate_classes, stack_label_maps
+from gan_keras.measure.classifier import get_classifier
+from gan_keras.measure.metrics import label_accuracy
+from gan_keras.trainers.cgan import ConditionalGAN
 
 
 def small_cgan(label_mode="onehot", seed=0, latent_dim=16, gf=(32, 16), df=(16, 32)):
@@ -18,7 +19,7 @@ def small_cgan(label_mode="onehot", seed=0, latent_dim=16, gf=(32, 16), df=(16, 
     g = models.build_conditional_generator(latent_dim, 10, (28, 28, 1), gf, label_mode=label_mode)
     d = models.build_conditional_discriminator((28, 28, 1), 10, df, label_mode=label_mode)
     gan = ConditionalGAN(g, d, num_classes=10, seed=seed)
-    gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3))
+    gan.compile(engine.make_optimizer(1e-3), engine.make_optimizer(1e-3))
     return gan
 
 

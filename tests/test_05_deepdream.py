@@ -101,7 +101,7 @@ def test_ascent_check_explains_mistakes(wrong, words):
 def test_dream_command_writes_a_picture_and_says_which_weights(tmp_path, capsys):
     from PIL import Image
 
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     out = tmp_path / "dream.png"
     code = cli.main(["dream", "grace_hopper", "--out", str(out), "--fast", "--size", "100",
@@ -116,7 +116,7 @@ def test_dream_command_writes_a_picture_and_says_which_weights(tmp_path, capsys)
 
 
 def test_dream_command_explains_a_missing_picture(tmp_path, capsys):
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     code = cli.main(["dream", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "x.png"), "--weights", "none"])
     assert code == 2

@@ -180,7 +180,7 @@ def test_save_image_writes_a_png_that_loads_back(tmp_path):
 def test_style_command_keeps_the_content_size(tmp_path, capsys):
     from PIL import Image
 
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     out = tmp_path / "styled.png"
     code = cli.main(["style", "grace_hopper", "waves", "--out", str(out), "--fast", "--size", "64",
@@ -193,7 +193,7 @@ def test_style_command_keeps_the_content_size(tmp_path, capsys):
 
 
 def test_style_command_explains_an_unreadable_style_picture(tmp_path, capsys):
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     junk = tmp_path / "style.png"
     junk.write_bytes(b"\x89PNG not really")

@@ -6,15 +6,15 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import checks, data
-from gan_keras import vae as gk_vae
+from gan_keras import checks, data, latent
 from gan_keras.checks._core import ExerciseError
 from gan_keras.models.vae import Sampling, build_vae_decoder, build_vae_encoder, reparameterize
+from gan_keras.trainers.vae import VAE, kl_loss, reconstruction_loss
 
 
 def small_vae(latent_dim=4, seed=0):
     keras.utils.set_random_seed(seed)
-    vae = gk_vae.VAE(build_vae_encoder(latent_dim), build_vae_decoder(latent_dim), seed=seed)
+    vae = VAE(build_vae_encoder(latent_dim), build_vae_decoder(latent_dim), seed=seed)
     vae.compile(keras.optimizers.Adam(1e-3))
     return vae
 
@@ -56,13 +56,13 @@ def test_reparameterization_has_the_right_moments_and_passes_gradients():
 def test_kl_loss_matches_a_monte_carlo_estimate_and_is_zero_at_the_prior():
     from scipy.stats import norm
 
-    assert float(gk_vae.kl_loss(np.zeros((3, 4)), np.zeros((3, 4)))) == pytest.approx(0.0, abs=1e-7)
+    assert float(kl_loss(np.zeros((3, 4)), np.zeros((3, 4)))) == pytest.approx(0.0, abs=1e-7)
     mean, log_var = np.array([[0.7, -0.3]]), np.array([[0.5, -1.0]])
     rng = np.random.default_rng(0)
     std = np.exp(0.5 * log_var)
     z = mean + std * rng.standard_normal((200000, 2))
     mc = np.mean(np.sum(norm.logpdf(z, mean, std) - norm.logpdf(z), axis=1))
-    assert float(gk_vae.kl_loss(mean, log_var)) == pytest.approx(mc, abs=0.01)
+    assert float(kl_loss(mean, log_var)) == pytest.approx(mc, abs=0.01)
 
 
 def test_reconstruction_loss_matches_binary_cross_entropy():
@@ -71,7 +71,7 @@ def test_reconstruction_loss_matches_binary_cross_entropy():
     logits = rng.normal(0, 3, (3, 28, 28, 1)).astype("float32")
     t, p = (images + 1) / 2, 1 / (1 + np.exp(-logits.astype(np.float64)))
     expected = np.mean(np.sum(-(t * np.log(p) + (1 - t) * np.log(1 - p)), axis=(1, 2, 3)))
-    assert float(gk_vae.reconstruction_loss(images, logits)) == pytest.approx(expected, rel=1e-5)
+    assert float(reconstruction_loss(images, logits)) == pytest.approx(expected, rel=1e-5)
 
 
 def test_loss_terms_are_finite_and_add_up_to_the_total():
@@ -87,7 +87,7 @@ def test_loss_terms_are_finite_and_add_up_to_the_total():
             history["reconstruction_loss"][epoch] + history["kl_loss"][epoch], rel=1e-5)
     total, rec, kl = (float(v) for v in vae.losses_of(images[:16]))
     assert total == pytest.approx(rec + kl, rel=1e-6)
-    beta_vae = gk_vae.VAE(vae.encoder, vae.decoder, beta=4.0, seed=0)
+    beta_vae = VAE(vae.encoder, vae.decoder, beta=4.0, seed=0)
     total, rec, kl = (float(v) for v in beta_vae.losses_of(images[:16]))
     assert total == pytest.approx(rec + 4.0 * kl, rel=1e-5)
 
@@ -133,18 +133,18 @@ def test_reconstruction_error_falls_with_training():
 def test_bad_input_is_explained():
     encoder, decoder = build_vae_encoder(4), build_vae_decoder(4)
     with pytest.raises(ValueError, match="decoder takes"):
-        gk_vae.VAE(build_vae_encoder(3), decoder)
+        VAE(build_vae_encoder(3), decoder)
     with pytest.raises(ValueError, match="logits"):
         plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(784), keras.layers.Reshape((28, 28, 1))])
-        gk_vae.VAE(encoder, plain)
+        VAE(encoder, plain)
     with pytest.raises(ValueError, match="beta"):
-        gk_vae.VAE(encoder, decoder, beta=-1.0)
+        VAE(encoder, decoder, beta=-1.0)
     with pytest.raises(TypeError, match="keras.Model"):
-        gk_vae.VAE("encoder", decoder)
+        VAE("encoder", decoder)
     with pytest.raises(ValueError, match="divisible"):
         build_vae_encoder(4, (30, 30, 1))
     with pytest.raises(TypeError, match="optimizer"):
-        gk_vae.VAE(encoder, decoder).compile(optimizer="adam")
+        VAE(encoder, decoder).compile(optimizer="adam")
     with pytest.raises(ValueError, match="latent vectors"):
         small_vae().decode(np.zeros((2, 7)))
     from gan_keras import recipes
@@ -154,15 +154,15 @@ def test_bad_input_is_explained():
 
 
 def test_latent_grid_and_interpolation():
-    grid = gk_vae.latent_grid(5)
+    grid = latent.latent_grid(5)
     assert grid.shape == (25, 2)
     assert grid[0, 0] < 0 < grid[0, 1]  # top-left: low z1, high z2
     np.testing.assert_allclose(grid[12], [0, 0], atol=1e-6)  # the centre of the prior
-    path = gk_vae.interpolate(np.zeros((2, 3)), np.ones((2, 3)), steps=5)
+    path = latent.interpolate(np.zeros((2, 3)), np.ones((2, 3)), steps=5)
     assert path.shape == (10, 3)
     np.testing.assert_allclose(path[:5, 0], [0, 0.25, 0.5, 0.75, 1.0])
     with pytest.raises(ValueError, match="steps"):
-        gk_vae.interpolate(np.zeros(3), np.ones(3), steps=1)
+        latent.interpolate(np.zeros(3), np.ones(3), steps=1)
 
 
 def test_train_vae_writes_the_run_folder(in_tmp):
@@ -200,9 +200,9 @@ def test_check_reparameterize_accepts_the_reference_and_rejects_mistakes():
 
 def test_check_kl_loss_accepts_the_reference_and_rejects_mistakes():
     ops = keras.ops
-    assert checks.check_kl_loss(gk_vae.kl_loss, quiet=True)
+    assert checks.check_kl_loss(kl_loss, quiet=True)
     with pytest.raises(ExerciseError, match="sign"):
-        checks.check_kl_loss(lambda m, lv: -gk_vae.kl_loss(m, lv))
+        checks.check_kl_loss(lambda m, lv: -kl_loss(m, lv))
     with pytest.raises(ExerciseError, match="averaged over the latent"):
         checks.check_kl_loss(lambda m, lv: ops.mean(-0.5 * (1 + lv - m ** 2 - ops.exp(lv))))
     with pytest.raises(ExerciseError, match="1/2"):

@@ -6,18 +6,19 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import checks, data, models, recipes, sgan
+from gan_keras import checks, data, models, recipes, semi_supervised
 from gan_keras.checks._core import ExerciseError
+from gan_keras.trainers.sgan import SGAN, feature_matching_loss, real_fake_logit, supervised_loss, unsupervised_loss
 
 LOGITS = np.array([[4.0, -1.0, 0.5], [0.2, 0.1, 0.3], [90.0, 88.0, -5.0]], dtype=np.float32)
 
 
 def test_real_fake_logit_gives_d_equal_z_over_z_plus_one():
     z = np.exp(LOGITS[:2].astype(np.float64)).sum(axis=1)
-    d = keras.ops.convert_to_numpy(keras.ops.sigmoid(sgan.real_fake_logit(LOGITS[:2])))
+    d = keras.ops.convert_to_numpy(keras.ops.sigmoid(real_fake_logit(LOGITS[:2])))
     np.testing.assert_allclose(d, z / (z + 1), rtol=1e-5)
     # Stable where exp overflows in float32.
-    big = keras.ops.convert_to_numpy(sgan.real_fake_logit(LOGITS))
+    big = keras.ops.convert_to_numpy(real_fake_logit(LOGITS))
     assert np.all(np.isfinite(big)) and big[2] == pytest.approx(90 + np.log1p(np.exp(-2.0)), rel=1e-6)
 
 
@@ -26,34 +27,34 @@ def test_unsupervised_and_supervised_losses_equal_their_formulas():
     lse = lambda x: np.log(np.exp(x.astype(np.float64) - x.max(1, keepdims=True)).sum(1)) + x.max(1)
     softplus = lambda x: np.logaddexp(0, x)
     expected = softplus(-lse(LOGITS)).mean() + softplus(lse(fake)).mean()
-    assert float(sgan.unsupervised_loss(LOGITS, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(unsupervised_loss(LOGITS, fake)) == pytest.approx(expected, rel=1e-5)
     labels = np.array([0, 2, 1])
     p = np.exp(LOGITS[:2] - LOGITS[:2].max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     ce = -np.mean(np.log(p[np.arange(2), labels[:2]]))
-    assert float(sgan.supervised_loss(labels[:2], LOGITS[:2])) == pytest.approx(ce, rel=1e-5)
+    assert float(supervised_loss(labels[:2], LOGITS[:2])) == pytest.approx(ce, rel=1e-5)
     features = np.random.default_rng(0).normal(size=(8, 5)).astype("float32")
-    assert float(sgan.feature_matching_loss(features, features)) == 0.0
-    assert float(sgan.feature_matching_loss(features, features + 1.0)) == pytest.approx(1.0)
+    assert float(feature_matching_loss(features, features)) == 0.0
+    assert float(feature_matching_loss(features, features + 1.0)) == pytest.approx(1.0)
 
 
 def test_labelled_subset_takes_per_class_examples_of_every_class():
     labels = np.repeat(np.arange(10), 7).astype(np.int32)
-    keep = sgan.labelled_subset(labels, 3, seed=0)
+    keep = semi_supervised.labelled_subset(labels, 3, seed=0)
     assert np.all(np.bincount(labels[keep]) == 3)
-    np.testing.assert_array_equal(keep, sgan.labelled_subset(labels, 3, seed=0))
-    assert not np.array_equal(keep, sgan.labelled_subset(labels, 3, seed=1))
+    np.testing.assert_array_equal(keep, semi_supervised.labelled_subset(labels, 3, seed=0))
+    assert not np.array_equal(keep, semi_supervised.labelled_subset(labels, 3, seed=1))
     with pytest.raises(ValueError, match="fewer than per_class"):
-        sgan.labelled_subset(labels, 8)
+        semi_supervised.labelled_subset(labels, 8)
     with pytest.raises(TypeError, match="integer classes"):
-        sgan.labelled_subset(labels.astype(float), 2)
+        semi_supervised.labelled_subset(labels.astype(float), 2)
 
 
 def _small_sgan():
     keras.utils.set_random_seed(0)
     generator = models.build_sgan_generator(8, (8, 8, 1), filters=(8, 4))
     discriminator = models.build_sgan_discriminator((8, 8, 1), 3, filters=(4, 4), feature_units=8)
-    model = sgan.SGAN(generator, discriminator, seed=0)
+    model = SGAN(generator, discriminator, seed=0)
     model.compile()
     return model
 
@@ -65,7 +66,7 @@ def test_one_train_step_updates_both_players_and_logs_the_metrics():
     y = np.arange(12) % 3
     d_before = [w.copy() for w in model.discriminator.get_weights()]
     g_before = [w.copy() for w in model.generator.get_weights()]
-    history = model.fit(sgan.make_sgan_dataset(x[:6], y[:6], x, batch_size=4), epochs=1, verbose=0,
+    history = model.fit(semi_supervised.make_sgan_dataset(x[:6], y[:6], x, batch_size=4), epochs=1, verbose=0,
                         shuffle=False)
     assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake", "supervised_loss",
                                     "labelled_accuracy"}
@@ -81,11 +82,11 @@ def test_bad_inputs_raise_clear_errors():
         model.train_step(x)
     with pytest.raises(ValueError, match="feature"):
         plain = models.build_dcgan_discriminator((8, 8, 1), filters=(4,))
-        sgan.SGAN(model.generator, plain)
+        SGAN(model.generator, plain)
     with pytest.raises(ValueError, match="generator_objective"):
-        sgan.SGAN(model.generator, model.discriminator, generator_objective="minimax")
+        SGAN(model.generator, model.discriminator, generator_objective="minimax")
     with pytest.raises(ValueError, match="labels"):
-        sgan.make_sgan_dataset(x, [0, 1], x, batch_size=2)
+        semi_supervised.make_sgan_dataset(x, [0, 1], x, batch_size=2)
 
 
 def test_train_sgan_recipe_writes_the_run_files_and_the_test_accuracy(in_tmp):
@@ -123,7 +124,7 @@ def test_sgan_classifier_beats_the_supervised_only_baseline_on_the_same_labels()
     # This seed, rerun for issue 14 (Xeon, AVX-512): 0.811 / 0.764, chance (the most common
     # test class) 0.103. Bounds: SGAN 2 points over labels-only (was 0.5), labels-only 0.5
     # over chance, SGAN over 0.8.
-    result = sgan.compare_with_supervised(train, test, per_class=3, epochs=30, seed=1)
+    result = semi_supervised.compare_with_supervised(train, test, per_class=3, epochs=30, seed=1)
     # Chance: always answering the most common test class (0.10 on the balanced digits).
     majority = float(np.bincount(test.labels).max() / len(test.labels))
     assert result["sgan_accuracy"] > result["supervised_accuracy"] + 0.02, result
@@ -134,8 +135,8 @@ def test_sgan_classifier_beats_the_supervised_only_baseline_on_the_same_labels()
 # --- exercise checks -------------------------------------------------------------------
 
 def test_checks_accept_the_references():
-    assert checks.check_real_fake_logit(sgan.real_fake_logit, quiet=True)
-    assert checks.check_unsupervised_loss(sgan.unsupervised_loss, quiet=True)
+    assert checks.check_real_fake_logit(real_fake_logit, quiet=True)
+    assert checks.check_unsupervised_loss(unsupervised_loss, quiet=True)
 
 
 @pytest.mark.parametrize("wrong, words", [
@@ -151,7 +152,7 @@ def test_real_fake_logit_check_explains_mistakes(wrong, words):
 
 def _unsup(swap=False, use_max=False, only_real=False):
     def fn(real, fake):
-        reduce = (lambda l: keras.ops.max(l, axis=-1)) if use_max else sgan.real_fake_logit
+        reduce = (lambda l: keras.ops.max(l, axis=-1)) if use_max else real_fake_logit
         r, f = reduce(real), reduce(fake)
         if swap:
             r, f = -r, -f

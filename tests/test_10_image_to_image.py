@@ -6,11 +6,14 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import checks, data, pairs
-from gan_keras import image2image as i2i
+from gan_keras import checks, data, translation
 from gan_keras import losses as gan_losses
 from gan_keras.checks import ExerciseError
+from gan_keras.data import pairs
 from gan_keras.models import image2image as m
+from gan_keras.trainers.discogan import DiscoGAN, cycle_loss, reconstruction_loss
+from gan_keras.trainers.pix2pix import Pix2Pix, l1_loss, pix2pix_generator_loss
+from gan_keras.trainers.srgan import SRGAN, content_loss
 
 
 def digits(n=16, split="train"):
@@ -72,22 +75,22 @@ def test_builders_reject_bad_arguments(call, message):
 def test_trainers_check_their_models():
     g, d = m.build_unet_generator(), m.build_patchgan_discriminator()
     with pytest.raises(ValueError, match="two inputs"):
-        i2i.Pix2Pix(g, m.build_sr_discriminator())
+        Pix2Pix(g, m.build_sr_discriminator())
     with pytest.raises(ValueError, match="generator maps"):
-        i2i.Pix2Pix(g, m.build_patchgan_discriminator((28, 28, 1), (28, 28, 3)))
+        Pix2Pix(g, m.build_patchgan_discriminator((28, 28, 1), (28, 28, 3)))
     with pytest.raises(ValueError, match="l1_weight"):
-        i2i.Pix2Pix(g, d, l1_weight=-1.0)
+        Pix2Pix(g, d, l1_weight=-1.0)
     with pytest.raises(ValueError, match="discriminator expects"):
-        i2i.SRGAN(m.build_sr_generator(), m.build_sr_discriminator((32, 32, 1)))
+        SRGAN(m.build_sr_generator(), m.build_sr_discriminator((32, 32, 1)))
     with pytest.raises(TypeError, match="keras.Model"):
-        i2i.SRGAN("generator", m.build_sr_discriminator())
+        SRGAN("generator", m.build_sr_discriminator())
     ga, gb = m.build_disco_generator(), m.build_disco_generator()
     da, db = m.build_disco_discriminator(), m.build_disco_discriminator()
     with pytest.raises(ValueError, match="two different"):
-        i2i.DiscoGAN(ga, ga, da, db)
+        DiscoGAN(ga, ga, da, db)
     with pytest.raises(ValueError, match="discriminator_b's input"):
-        i2i.DiscoGAN(ga, gb, da, m.build_disco_discriminator((32, 32, 1)))
-    model = i2i.Pix2Pix(g, d)
+        DiscoGAN(ga, gb, da, m.build_disco_discriminator((32, 32, 1)))
+    model = Pix2Pix(g, d)
     with pytest.raises(ValueError, match="two separate optimizers"):
         opt = keras.optimizers.Adam()
         model.compile(opt, opt)
@@ -108,17 +111,17 @@ def test_one_train_step_updates_every_player_and_reports_named_metrics(name):
     keras.utils.set_random_seed(0)
     x = digits(8)
     if name == "pix2pix":
-        model = i2i.Pix2Pix(m.build_unet_generator(filters=(8, 16)), m.build_patchgan_discriminator(filters=(8, 16)))
+        model = Pix2Pix(m.build_unet_generator(filters=(8, 16)), m.build_patchgan_discriminator(filters=(8, 16)))
         batch, players, extra = (pairs.edges(x), x), ("generator", "discriminator"), "l1"
     elif name.startswith("srgan"):
         # The feature version measures the content loss in a fixed network's features (the paper's VGG loss).
         features = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, strides=2)])
-        model = i2i.SRGAN(m.build_sr_generator(filters=8, num_residual_blocks=1), m.build_sr_discriminator(filters=(8, 16)),
+        model = SRGAN(m.build_sr_generator(filters=8, num_residual_blocks=1), m.build_sr_discriminator(filters=(8, 16)),
                           feature_extractor=features if name == "srgan_features" else None)
         frozen = [w.numpy().copy() for w in features.weights]
         batch, players, extra = (pairs.downsample(x), x), ("generator", "discriminator"), "content_loss"
     else:
-        model = i2i.DiscoGAN(m.build_disco_generator(filters=(8, 16)), m.build_disco_generator(filters=(8, 16)),
+        model = DiscoGAN(m.build_disco_generator(filters=(8, 16)), m.build_disco_generator(filters=(8, 16)),
                              m.build_disco_discriminator(filters=(8, 16)), m.build_disco_discriminator(filters=(8, 16)))
         batch, extra = (x, pairs.thicken(digits(8, "test"))), "cycle_loss"
         players = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
@@ -196,55 +199,55 @@ def test_facades_offline_says_what_to_do():
 def test_cycle_loss_is_zero_for_identities_and_positive_otherwise():
     a, b = digits(8), digits(8, "test")
     identity = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Identity()])
-    assert float(i2i.cycle_loss(a, b, identity, identity)) == 0.0
-    assert float(i2i.cycle_loss(a, b, pairs.invert, pairs.invert)) == pytest.approx(0.0, abs=1e-7)
+    assert float(cycle_loss(a, b, identity, identity)) == 0.0
+    assert float(cycle_loss(a, b, pairs.invert, pairs.invert)) == pytest.approx(0.0, abs=1e-7)
     keras.utils.set_random_seed(0)
     g_ab, g_ba = m.build_disco_generator(), m.build_disco_generator()
-    assert float(i2i.cycle_loss(a, b, g_ab, g_ba)) > 0.1
+    assert float(cycle_loss(a, b, g_ab, g_ba)) > 0.1
     # One generator undoing the other only one way still leaves a positive loss.
-    assert float(i2i.cycle_loss(a, b, pairs.thicken, identity)) > 0.0
+    assert float(cycle_loss(a, b, pairs.thicken, identity)) > 0.0
 
 
 def test_pix2pix_generator_loss_has_both_terms():
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(4, 7, 7, 1)).astype("float32")
     fake, target = digits(4), digits(4, "test")
-    total = float(i2i.pix2pix_generator_loss(logits, fake, target, l1_weight=100.0))
+    total = float(pix2pix_generator_loss(logits, fake, target, l1_weight=100.0))
     adversarial = float(gan_losses.generator_loss(logits))
     l1 = float(np.mean(np.abs(target - fake)))
     assert adversarial > 0 and l1 > 0
     assert total == pytest.approx(adversarial + 100.0 * l1, rel=1e-5)
     # Change only the logits: the loss moves (adversarial term present).
-    assert float(i2i.pix2pix_generator_loss(logits + 2.0, fake, target)) < total
+    assert float(pix2pix_generator_loss(logits + 2.0, fake, target)) < total
     # Change only the image: the loss moves by the L1 term (L1 term present).
-    assert float(i2i.pix2pix_generator_loss(logits, target, target)) == pytest.approx(adversarial, rel=1e-5)
-    assert float(i2i.pix2pix_generator_loss(logits, fake, target, l1_weight=0.0)) == pytest.approx(adversarial, rel=1e-5)
+    assert float(pix2pix_generator_loss(logits, target, target)) == pytest.approx(adversarial, rel=1e-5)
+    assert float(pix2pix_generator_loss(logits, fake, target, l1_weight=0.0)) == pytest.approx(adversarial, rel=1e-5)
 
 
 def test_content_loss_and_psnr():
     x = digits(4)
-    assert float(i2i.content_loss(x, x)) == 0.0
-    assert float(i2i.content_loss(x, -x)) == pytest.approx(float(np.mean((2 * x) ** 2)), rel=1e-5)
+    assert float(content_loss(x, x)) == 0.0
+    assert float(content_loss(x, -x)) == pytest.approx(float(np.mean((2 * x) ** 2)), rel=1e-5)
     features = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.AveragePooling2D(4)])
-    assert float(i2i.content_loss(x, x + 0.1, features)) == pytest.approx(0.01, rel=1e-4)
-    assert i2i.psnr(x, x) == float("inf")
-    assert i2i.psnr(np.zeros(4), np.full(4, 0.2)) == pytest.approx(10 * np.log10(4 / 0.04))
+    assert float(content_loss(x, x + 0.1, features)) == pytest.approx(0.01, rel=1e-4)
+    assert translation.psnr(x, x) == float("inf")
+    assert translation.psnr(np.zeros(4), np.full(4, 0.2)) == pytest.approx(10 * np.log10(4 / 0.04))
     with pytest.raises(ValueError, match="one shape"):
-        i2i.psnr(x, x[:2])
+        translation.psnr(x, x[:2])
 
 
 def test_checks_accept_the_references():
-    assert checks.check_pix2pix_generator_loss(i2i.pix2pix_generator_loss, quiet=True)
-    assert checks.check_cycle_loss(i2i.cycle_loss, quiet=True)
+    assert checks.check_pix2pix_generator_loss(pix2pix_generator_loss, quiet=True)
+    assert checks.check_cycle_loss(cycle_loss, quiet=True)
 
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg), "only the adversarial term"),
-    (lambda lg, f, t, w=100.0: w * i2i.l1_loss(t, f), "only the L1 term"),
-    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg) + i2i.l1_loss(t, f), "not weighted"),
+    (lambda lg, f, t, w=100.0: w * l1_loss(t, f), "only the L1 term"),
+    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg) + l1_loss(t, f), "not weighted"),
     (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg) + w * keras.ops.mean((t - f) ** 2), "L2"),
-    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(-lg) + w * i2i.l1_loss(t, f), "label 0"),
-    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg) + 100.0 * i2i.l1_loss(t, f), "l1_weight argument"),
+    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(-lg) + w * l1_loss(t, f), "label 0"),
+    (lambda lg, f, t, w=100.0: gan_losses.generator_loss(lg) + 100.0 * l1_loss(t, f), "l1_weight argument"),
 ])
 def test_pix2pix_check_rejects_typical_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
@@ -252,11 +255,11 @@ def test_pix2pix_check_rejects_typical_mistakes(wrong, message):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda a, b, gab, gba: i2i.reconstruction_loss(a, gba(gab(a))), "only one round trip"),
-    (lambda a, b, gab, gba: i2i.reconstruction_loss(a, gab(a)) + i2i.reconstruction_loss(b, gba(b)), "translation"),
-    (lambda a, b, gab, gba: i2i.reconstruction_loss(a, gab(gba(a))) + i2i.reconstruction_loss(b, gba(gab(b))), "wrong order"),
+    (lambda a, b, gab, gba: reconstruction_loss(a, gba(gab(a))), "only one round trip"),
+    (lambda a, b, gab, gba: reconstruction_loss(a, gab(a)) + reconstruction_loss(b, gba(b)), "translation"),
+    (lambda a, b, gab, gba: reconstruction_loss(a, gab(gba(a))) + reconstruction_loss(b, gba(gab(b))), "wrong order"),
     (lambda a, b, gab, gba: keras.ops.mean((a - gba(gab(a))) ** 2) + keras.ops.mean((b - gab(gba(b))) ** 2), "squared"),
-    (lambda a, b, gab, gba: 1.0 + i2i.cycle_loss(a, b, gab, gba), "must be 0"),
+    (lambda a, b, gab, gba: 1.0 + cycle_loss(a, b, gab, gba), "must be 0"),
 ])
 def test_cycle_check_rejects_typical_mistakes(wrong, message):
     with pytest.raises(ExerciseError, match=message):
@@ -275,7 +278,7 @@ def test_checks_say_not_attempted_for_stubs():
 # ---------------------------------------------------------------------------------------
 
 def train_cli(model, tmp_path_factory, *options):
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     out = tmp_path_factory.mktemp(model) / "run"
     assert cli.main(["train", model, "--out", str(out), *options]) == 0
@@ -351,7 +354,7 @@ def test_srgan_beats_bicubic_psnr(srgan_run):
 @pytest.mark.tensorflow_only
 @pytest.mark.learning
 def test_srgan_digits_are_read_better_than_bicubic(srgan_run):
-    from gan_keras.classifier import get_classifier
+    from gan_keras.measure.classifier import get_classifier
     from gan_keras.recipes.srgan import compare_with_bicubic
 
     out, _ = srgan_run

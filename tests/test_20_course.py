@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from keras import ops
 
-from gan_keras import data, gans, models, numpy_gan
+from gan_keras import data, engine, models, numpy_gan
 from gan_keras.checks._core import ExerciseError
+from gan_keras.trainers.gan import GAN
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +64,7 @@ def tiny_gan(d_steps, seed=0):
     keras.utils.set_random_seed(seed)
     g = models.build_mlp_generator(6, (4, 3, 1), hidden_units=(10,))
     d = models.build_mlp_discriminator((4, 3, 1), hidden_units=(10,))
-    gan = gans.GAN(g, d, d_steps=d_steps, seed=seed)
+    gan = GAN(g, d, d_steps=d_steps, seed=seed)
     gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), run_eagerly=True)
     return gan
 
@@ -91,8 +92,8 @@ def test_k_discriminator_steps_each_see_their_own_real_minibatch():
 
 
 def test_conditional_gan_k_steps_see_their_own_images_with_their_own_labels():
-    from gan_keras.cgan import ConditionalGAN
     from gan_keras.models import conditional
+    from gan_keras.trainers.cgan import ConditionalGAN
 
     k, m = 2, 5
     keras.utils.set_random_seed(0)
@@ -113,11 +114,11 @@ def test_conditional_gan_k_steps_see_their_own_images_with_their_own_labels():
         np.testing.assert_array_equal(y, labels[i::k])  # each image keeps its own label
 
 
-class OldGAN(gans.GAN):
+class OldGAN(GAN):
     """The train_step before issue 20: every discriminator step reused the one batch."""
 
     def train_step(self, data):
-        real_samples, _ = gans.split_batch(data)
+        real_samples, _ = engine.split_batch(data)
         batch_size = ops.shape(real_samples)[0]
         for _ in range(self.d_steps):
             d_loss, real_logits, fake_logits = self.d_step(real_samples)
@@ -127,7 +128,7 @@ class OldGAN(gans.GAN):
 
 def test_one_discriminator_step_is_bit_identical_to_before():
     runs = []
-    for cls in (gans.GAN, OldGAN):
+    for cls in (GAN, OldGAN):
         keras.utils.set_random_seed(0)
         g = models.build_mlp_generator(6, (4, 3, 1), hidden_units=(10,))
         d = models.build_mlp_discriminator((4, 3, 1), hidden_units=(10,))
@@ -144,7 +145,7 @@ def test_one_discriminator_step_is_bit_identical_to_before():
 def test_old_reuse_and_new_draws_differ_for_k_above_one():
     """With k = 2 the new step is not the old one (it would be if the minibatches were the same)."""
     results = []
-    for cls, batch in ((gans.GAN, images(16)), (OldGAN, images(16)[0::2])):
+    for cls, batch in ((GAN, images(16)), (OldGAN, images(16)[0::2])):
         keras.utils.set_random_seed(0)
         g = models.build_mlp_generator(6, (4, 3, 1), hidden_units=(10,))
         d = models.build_mlp_discriminator((4, 3, 1), hidden_units=(10,))
@@ -202,7 +203,7 @@ def test_numpy_gan_passes_momentum_to_both_players_in_the_papers_setting():
 # ---------------------------------------------------------------------------------------
 
 def test_nearest_neighbours_on_a_known_case():
-    from gan_keras.neighbours import memorisation_summary, nearest_neighbours
+    from gan_keras.measure.neighbours import memorisation_summary, nearest_neighbours
 
     train = np.zeros((5, 2, 3, 1), np.float32)
     for i in range(5):
@@ -222,7 +223,7 @@ def test_nearest_neighbours_on_a_known_case():
 
 
 def test_nearest_neighbour_figure_has_one_row_per_sample():
-    from gan_keras.neighbours import plot_nearest_neighbours
+    from gan_keras.measure.neighbours import plot_nearest_neighbours
 
     train = np.random.default_rng(0).uniform(-1, 1, (20, 6, 5, 1)).astype("float32")
     fig = plot_nearest_neighbours(train[:4] + 0.01, train, k=2)
@@ -236,8 +237,8 @@ def test_nearest_neighbour_figure_has_one_row_per_sample():
 # ---------------------------------------------------------------------------------------
 
 def test_autoencoder_check_accepts_its_reference():
-    from gan_keras.autoencoder import reconstruction_loss
     from gan_keras.checks.ch07 import check_autoencoder_loss
+    from gan_keras.trainers.autoencoder import reconstruction_loss
 
     assert check_autoencoder_loss(reconstruction_loss, quiet=True) is True
 
@@ -276,8 +277,8 @@ def test_autoencoder_check_rejects_typical_mistakes(wrong, words):
 
 
 def test_autoencoder_refuses_a_vae_encoder_and_mismatched_parts():
-    from gan_keras.autoencoder import Autoencoder
     from gan_keras.models.autoencoder import build_autoencoder, build_autoencoder_encoder
+    from gan_keras.trainers.autoencoder import Autoencoder
 
     encoder, decoder = build_autoencoder(3)
     with pytest.raises(ValueError, match="one code z"):
@@ -290,8 +291,8 @@ def test_autoencoder_refuses_a_vae_encoder_and_mismatched_parts():
 
 @pytest.mark.learning
 def test_autoencoder_reconstructs_held_out_digits_better_than_the_mean_image():
-    from gan_keras.autoencoder import Autoencoder, reconstruction_loss
     from gan_keras.models.autoencoder import build_autoencoder
+    from gan_keras.trainers.autoencoder import Autoencoder, reconstruction_loss
 
     digits = data.load_images("digits").images
     train, test = digits[:1200], digits[1200:]

@@ -4,10 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import data, gans, models
-from gan_keras.cgan import AuxiliaryClassifierGAN, class_inputs
-from gan_keras.classifier import get_classifier
-from gan_keras.metrics import label_accuracy
+from gan_keras import data, engine, models
+from gan_keras.conditional import class_inputs
+from gan_keras.measure.classifier import get_classifier
+from gan_keras.measure.metrics import label_accuracy
+from gan_keras.trainers.cgan import AuxiliaryClassifierGAN
 
 
 def small_acgan(seed=0, latent_dim=16, num_classes=10, gf=(32, 16), df=(16, 32), class_weight=1.0, lr=1e-3,
@@ -16,7 +17,7 @@ def small_acgan(seed=0, latent_dim=16, num_classes=10, gf=(32, 16), df=(16, 32),
     g = models.build_conditional_generator(latent_dim, num_classes, image_shape, gf)
     d = models.build_auxiliary_discriminator(image_shape, num_classes, df, dropout=0.0)
     gan = AuxiliaryClassifierGAN(g, d, num_classes=num_classes, class_weight=class_weight, seed=seed)
-    gan.compile(gans.make_optimizer(lr, name="d"), gans.make_optimizer(lr, name="g"))
+    gan.compile(engine.make_optimizer(lr, name="d"), engine.make_optimizer(lr, name="g"))
     return gan
 
 

@@ -1,19 +1,21 @@
 """The averaged generator (``GAN(ema=...)``): the formula, its warm-up, sampling, checkpoints, errors."""
 
+import keras
 import numpy as np
 import pytest
-import keras
 
-from gan_keras import averaging, callbacks, gans, models
-from gan_keras.cgan import ConditionalGAN
+from gan_keras import averaging, engine, models
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
+from gan_keras.trainers.cgan import ConditionalGAN
+from gan_keras.trainers.gan import GAN
+from gan_keras.training import callbacks
 
 
 def tiny_gan(ema=0.9, seed=3, **kwargs):
     generator = models.build_dcgan_generator(6, (28, 20, 1), filters=(10, 4))
     discriminator = models.build_dcgan_discriminator((28, 20, 1), filters=(4, 10), dropout=0.0)
-    gan = gans.GAN(generator, discriminator, seed=seed, ema=ema, **kwargs)
-    gan.compile(gans.make_optimizer(1e-2, name="d"), gans.make_optimizer(1e-2, name="g"))
+    gan = GAN(generator, discriminator, seed=seed, ema=ema, **kwargs)
+    gan.compile(engine.make_optimizer(1e-2, name="d"), engine.make_optimizer(1e-2, name="g"))
     return gan
 
 
@@ -107,7 +109,7 @@ def test_conditional_gan_keeps_an_average_too():
     generator = build_conditional_generator(5, 3, (28, 20, 1), filters=(8, 4))
     discriminator = build_conditional_discriminator((28, 20, 1), 3, filters=(4, 8), dropout=0.0)
     gan = ConditionalGAN(generator, discriminator, num_classes=3, seed=0, ema=0.8)
-    gan.compile(gans.make_optimizer(1e-2, name="d"), gans.make_optimizer(1e-2, name="g"))
+    gan.compile(engine.make_optimizer(1e-2, name="d"), engine.make_optimizer(1e-2, name="g"))
     labels = np.array([0, 1, 2, 0, 1, 2, 0, 1], dtype="int32")
     gan.fit(images(8), labels, batch_size=8, epochs=2, verbose=0, shuffle=False)
     assert int(gan.ema_updates.numpy()) == 2
@@ -118,10 +120,10 @@ def test_conditional_gan_keeps_an_average_too():
 
 def test_the_average_is_part_of_the_saved_state():
     gan = tiny_gan(ema=0.9)
-    saved = {id(v) for _, v in gans.state_variables(gan)}
+    saved = {id(v) for _, v in engine.state_variables(gan)}
     assert all(id(v) in saved for v in gan.ema_generator.weights)
     assert id(gan.ema_updates) in saved
-    assert len(saved) == len(gans.state_variables(tiny_gan(ema=None))) + len(gan.ema_generator.weights) + 1
+    assert len(saved) == len(engine.state_variables(tiny_gan(ema=None))) + len(gan.ema_generator.weights) + 1
 
 
 @pytest.mark.parametrize("bad, error, words", [

@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import TEST_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent

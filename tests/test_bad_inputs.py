@@ -5,6 +5,7 @@ type and a piece of its message. The command line cases run ``cli.main`` in-proc
 check for a one-line message and exit code 2.
 """
 
+import importlib
 import zipfile
 
 import keras
@@ -12,7 +13,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_keras import GAN, cli, data, gans, io, models
+from gan_keras import GAN, data, engine, io, models
+from gan_keras.app import cli
 from gan_keras.recipes import TrainConfig
 
 
@@ -21,7 +23,7 @@ def gan():
     g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(8,))
     d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(8,))
     model = GAN(g, d, seed=0)
-    model.compile(gans.make_optimizer(), gans.make_optimizer())
+    model.compile(engine.make_optimizer(), engine.make_optimizer())
     return model
 
 
@@ -62,10 +64,10 @@ API_CASES = [
     ("generator/discriminator shapes differ",
      lambda g: GAN(g.generator, models.build_mlp_discriminator((32, 32, 1))), ValueError, "expects"),
     ("d_steps zero", lambda g: GAN(g.generator, g.discriminator, d_steps=0), ValueError, "d_steps"),
-    ("optimizer of wrong type", lambda g: GAN(g.generator, g.discriminator).compile("adam", gans.make_optimizer()),
+    ("optimizer of wrong type", lambda g: GAN(g.generator, g.discriminator).compile("adam", engine.make_optimizer()),
      TypeError, "keras optimizer"),
     ("one optimizer for both", lambda g: (lambda o: GAN(g.generator, g.discriminator).compile(o, o))(
-        gans.make_optimizer()), ValueError, "separate"),
+        engine.make_optimizer()), ValueError, "separate"),
     ("unknown loss", lambda g: GAN(g.generator, g.discriminator).compile(loss="best"), ValueError, "unknown loss"),
     ("negative gradient penalty",
      lambda g: GAN(g.generator, g.discriminator).compile(loss="wasserstein", gradient_penalty_weight=-1),
@@ -90,7 +92,7 @@ API_CASES = [
     ("negative epochs", lambda g: TrainConfig(epochs=-1), ValueError, "epochs"),
     ("seed that is not an integer", lambda g: TrainConfig(seed=1.5), TypeError, "seed"),  # wrong type
     ("epochs of type bool", lambda g: TrainConfig(epochs=True), TypeError, "epochs"),
-    ("uneven split over replicas", lambda g: __import__("gan_keras.distribute").distribute.per_replica_batch_size(
+    ("uneven split over replicas", lambda g: importlib.import_module("gan_keras.training.distribute").per_replica_batch_size(
         7, 2), ValueError, "evenly"),
 ]
 
@@ -163,11 +165,11 @@ def test_loading_never_runs_code_from_the_file(tmp_path):
 
 
 def test_checkpoint_of_another_model_is_refused(tmp_path, gan):
-    from gan_keras import callbacks
+    from gan_keras.training import callbacks
 
     callbacks.TrainingCheckpoint(tmp_path).save(1, model=gan)
     other = GAN(models.build_mlp_generator(8, (28, 28, 1), hidden_units=(8,)), gan.discriminator)
-    other.compile(gans.make_optimizer(), gans.make_optimizer())
+    other.compile(engine.make_optimizer(), engine.make_optimizer())
     with pytest.raises(ValueError, match="different model"):
         callbacks.TrainingCheckpoint(tmp_path).restore(other)
     (tmp_path / "latest.json").write_text("{oops")
@@ -178,11 +180,11 @@ def test_checkpoint_of_another_model_is_refused(tmp_path, gan):
 # -- other developers' trainers (present at the time of the audit) ---------------------
 
 def test_conditional_gan_bad_inputs():
-    cgan = pytest.importorskip("gan_keras.cgan")
+    cgan = pytest.importorskip("gan_keras.trainers.cgan")
     g = models.build_conditional_generator(8, 10, (28, 28, 1), filters=(8, 4))
     d = models.build_conditional_discriminator((28, 28, 1), 10, filters=(4, 8))
     model = cgan.ConditionalGAN(g, d, num_classes=10, seed=0)
-    model.compile(gans.make_optimizer(), gans.make_optimizer())
+    model.compile(engine.make_optimizer(), engine.make_optimizer())
     with pytest.raises(ValueError, match="0..9"):
         model.generate([3, 12])
     with pytest.raises(TypeError, match="integer class"):
@@ -196,7 +198,7 @@ def test_conditional_gan_bad_inputs():
 
 
 def test_vae_bad_inputs():
-    vae = pytest.importorskip("gan_keras.vae")
+    vae = pytest.importorskip("gan_keras.trainers.vae")
     from gan_keras.models import vae as vae_models
 
     encoder = vae_models.build_vae_encoder(2, (28, 28, 1))
@@ -246,8 +248,8 @@ def test_cli_unreadable_data_folder_and_file_as_out(tmp_path, monkeypatch, capsy
 
 
 def test_semi_supervised_and_image_to_image_bad_inputs():
-    sgan = pytest.importorskip("gan_keras.sgan")
-    image2image = pytest.importorskip("gan_keras.image2image")
+    sgan = pytest.importorskip("gan_keras.semi_supervised")
+    image2image = pytest.importorskip("gan_keras.translation")
     with pytest.raises(TypeError, match="integer classes"):
         sgan.labelled_subset(np.array([0.5, 1.0]), per_class=1)
     with pytest.raises(ValueError, match="per_class"):

@@ -162,7 +162,8 @@ def test_every_registered_exercise_accepts_its_reference():
 
 
 def test_the_registry_is_one_dict_shared_by_checks_and_notebook_tools():
-    from gan_keras import exercises, notebook
+    from gan_keras import exercises
+    from gan_keras.app import notebook
 
     assert checks.REGISTRY is exercises.REGISTRY
     assert exercises.registered() is checks.REGISTRY and len(checks.REGISTRY) >= 24
@@ -190,18 +191,18 @@ def test_no_import_circle_between_checks_and_notebook_tools():
 
     package = Path(checks.__file__).resolve().parents[1]
     assert _module_imports(package / "exercises.py") == set()
-    notebook_imports = _module_imports(package / "notebook.py")
+    notebook_imports = _module_imports(package / "app" / "notebook.py")
     assert not any(name.startswith("gan_keras.checks") for name in notebook_imports), notebook_imports
     for path in (package / "checks").glob("*.py"):
         imports = _module_imports(path)
-        assert "gan_keras.notebook" not in imports, path.name
+        assert "gan_keras.app.notebook" not in imports, path.name
 
 
 def test_import_order_does_not_matter():
     import subprocess
     import sys
 
-    for first in ("gan_keras.notebook",):  # what `python -m gan_keras notebooks solutions` imports
+    for first in ("gan_keras.app.notebook",):  # what `python -m gan_keras notebooks solutions` imports
         code = (f"import {first}\nfrom gan_keras import exercises\n"
                 "assert len(exercises.registered()) >= 24\nprint('ok')")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -79,7 +79,7 @@ def test_train_help_lists_the_speed_and_fault_options(tmp_path):
 
 
 def _main(args, capsys):
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     code = cli.main(args)
     return code, capsys.readouterr()

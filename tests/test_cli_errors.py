@@ -16,7 +16,8 @@ import sys
 import numpy as np
 import pytest
 
-from gan_keras import cli, io, models
+from gan_keras import io, models
+from gan_keras.app import cli
 
 # A valid command line of each command, into which one bad value is put.
 BASE = {

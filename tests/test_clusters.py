@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import data, gans, io, models, recipes
-from gan_keras.cgan import ConditionalGAN
+from gan_keras import data, io, models, recipes
 from gan_keras.models import clusters
+from gan_keras.trainers.cgan import ConditionalGAN
+from gan_keras.trainers.gan import GAN
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,7 +101,7 @@ def test_train_dcgan_saves_a_noise_only_self_conditioned_generator(tmp_path):
     # The lecture's unconditional DCGAN is one setting away
     plain = recipes.train(recipes.TrainConfig(model="dcgan", data="digits", epochs=1, limit=128, batch_size=32,
                                               out=str(tmp_path / "plain"), verbose=0, extra={"clusters": 0}))
-    assert type(plain.model) is gans.GAN
+    assert type(plain.model) is GAN
 
 
 def test_a_misspelt_recipe_setting_is_refused():

@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from gan_keras import cli, course_html
+from gan_keras.app import cli, course_html
 
 
 def test_chapter_order_follows_the_number_prefix(tmp_path):

@@ -10,17 +10,19 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import GAN, data, distribute, gans, models
+from gan_keras import GAN, data, engine, models
+from gan_keras.training import distribute
 
 # Runs in a fresh process: the logical devices must be made before TensorFlow's first op,
 # and this test process has already initialised TensorFlow.
 TWO_DEVICES = textwrap.dedent("""
     import json, os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    from gan_keras import distribute
+    from gan_keras.training import distribute
     distribute.split_cpu(2)
     import keras, numpy as np, tensorflow as tf
-    from gan_keras import GAN, gans, models
+    from gan_keras import GAN, models
+    from gan_keras import engine
     sys.path.insert(0, sys.argv[1])
     from tiny_trainers import agreement
 
@@ -73,11 +75,11 @@ def test_two_devices_train_like_one_device_with_the_same_global_batch(tmp_path):
 
 def small_gan(mixed=False, jit=False, loss_scale=None):
     keras.utils.set_random_seed(0)
-    with gans.precision_policy(mixed):
+    with engine.precision_policy(mixed):
         g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
         d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
     gan = GAN(g, d, seed=0)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer(), jit_compile=jit, loss_scale=loss_scale)
+    gan.compile(engine.make_optimizer(), engine.make_optimizer(), jit_compile=jit, loss_scale=loss_scale)
     return gan
 
 
@@ -138,7 +140,7 @@ def test_batch_arithmetic_and_strategy_names():
     with pytest.raises(ValueError, match="TF_CONFIG"):
         distribute.get_strategy("multi_worker")
     assert distribute.get_strategy("default").num_replicas_in_sync == 1
-    assert gans.num_replicas() == 1
+    assert engine.num_replicas() == 1
     import tensorflow as tf
 
     tf.zeros(1)  # TensorFlow is running in this process (whichever test ran first)...
@@ -150,10 +152,10 @@ def test_batch_arithmetic_and_strategy_names():
 CLI_MIRRORED = textwrap.dedent("""
     import json, os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    from gan_keras import distribute
+    from gan_keras.training import distribute
     distribute.split_cpu(2)
     import keras, numpy as np
-    from gan_keras import cli
+    from gan_keras.app import cli
     # One batch per epoch: tf.data re-seeds its shuffle when a dataset is distributed, so with
     # several batches per epoch the two runs would see them in another order.
     args = ["train", "gan", "--data", "digits", "--epochs", "3", "--batch-size", "32", "--limit", "32",

@@ -21,7 +21,8 @@ pytest.importorskip("jax")
 TWO_DEVICES = textwrap.dedent("""
     import json, sys
     import jax, keras, numpy as np
-    from gan_keras import GAN, data, distribute, models
+    from gan_keras import GAN, data, models
+    from gan_keras.training import distribute
     from gan_keras.recipes.common import set_random_seed
 
     assert keras.backend.backend() == "jax", keras.backend.backend()
@@ -76,7 +77,8 @@ TWO_DEVICES = textwrap.dedent("""
         out["split_cpu_late"] = str(exc)
 
     # The command line: train gan --strategy mirrored against one device, same global batches
-    from gan_keras import cli, io
+    from gan_keras import io
+    from gan_keras.app import cli
     args = ["train", "gan", "--data", "digits", "--epochs", "2", "--batch-size", "32", "--limit", "96",
             "--latent-dim", "16", "--seed", "1"]  # 3 shuffled batches per epoch
     assert cli.main(args + ["--out", "one"]) == 0

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from gan_keras import doctor, notebook
+from gan_keras.app import doctor, notebook
 
 
 def _lines(report):
@@ -127,7 +127,8 @@ def test_a_broken_tensorflow_is_advice_not_a_crash(monkeypatch):
 # Both in one fresh process on JAX (about 5 s): the report and the setup cell, and no TensorFlow.
 ON_JAX = """
 import json, sys
-from gan_keras import doctor, notebook
+from gan_keras.app import doctor
+from gan_keras.app import notebook
 sys.modules["tensorflow"] = None  # importing TensorFlow would fail: the JAX path must not need it
 report = doctor.collect(probe_network=False)
 fast = notebook.setup()

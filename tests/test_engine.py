@@ -99,7 +99,7 @@ STEP = textwrap.dedent('''
     import json, sys
     import numpy as np, keras
     from gan_keras import engine, models
-    from gan_keras.gans import GAN
+    from gan_keras.trainers.gan import GAN
     draw = engine.replica_random
     results = {}
     for mode in sys.argv[2:]:

@@ -6,14 +6,15 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import data, evaluation, io
-from gan_keras.cli import main
+from gan_keras import data, io
+from gan_keras.app.cli import main
+from gan_keras.measure import evaluation
 from gan_keras.models import build_dcgan_generator
 
 
 @pytest.fixture(scope="module")
 def classifier():
-    from gan_keras.classifier import get_classifier
+    from gan_keras.measure.classifier import get_classifier
 
     return get_classifier("digits")
 

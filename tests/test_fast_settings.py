@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gan_keras import data
-from gan_keras.notebook import read_notebook
+from gan_keras.app.notebook import read_notebook
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 DIGITS = {"train": 1437, "test": 360}  # the scikit-learn stand-in, the same online and offline

@@ -11,9 +11,10 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import GAN, callbacks, data, gans, io, models, plots
+from gan_keras import GAN, data, engine, io, models, plots
 from gan_keras.recipes import TrainConfig, common
 from gan_keras.recipes import gan as gan_recipe
+from gan_keras.training import callbacks
 
 # A small vanilla-GAN run of the recipe: 8 steps per epoch.
 SETTINGS = dict(model="gan", data="digits", batch_size=32, limit=256, latent_dim=16, seed=1, verbose=0)
@@ -21,7 +22,7 @@ SETTINGS = dict(model="gan", data="digits", batch_size=32, limit=256, latent_dim
 
 def everything(model):
     """Every array a resumed run must get back: weights, seed states and both optimizers."""
-    return [np.asarray(v.numpy()) for _, v in gans.state_variables(model)]
+    return [np.asarray(v.numpy()) for _, v in engine.state_variables(model)]
 
 
 def assert_same_state(a, b):
@@ -82,12 +83,12 @@ def test_resume_restores_the_fixed_sample_vectors(tmp_path):
     z = np.random.default_rng(5).standard_normal((4, 16)).astype("float32")
     cbs = common.standard_callbacks(tmp_path, inputs=z)
     gan = gan_recipe.build(16, (28, 28, 1), seed=0)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer())
+    gan.compile(engine.make_optimizer(), engine.make_optimizer())
     ds = data.make_dataset(data.load_images("digits", limit=64).images, batch_size=32)
     gan.fit(ds, epochs=1, callbacks=cbs, verbose=0, shuffle=False)
     fresh = common.standard_callbacks(tmp_path)  # default inputs would differ
     gan2 = gan_recipe.build(16, (28, 28, 1), seed=7)
-    gan2.compile(gans.make_optimizer(), gans.make_optimizer())
+    gan2.compile(engine.make_optimizer(), engine.make_optimizer())
     assert fresh[-1].restore(gan2) == 1
     np.testing.assert_array_equal(fresh[0].inputs, z)
     assert len(fresh[0].frames) == 1
@@ -144,7 +145,7 @@ class Poison(keras.callbacks.Callback):
 
 def test_nan_stops_with_the_loss_and_step_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     gan = gan_recipe.build(16, (28, 28, 1), seed=0)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer())
+    gan.compile(engine.make_optimizer(), engine.make_optimizer())
     poison = Poison(epoch=2, batch=2)
     cbs = [poison] + common.standard_callbacks(tmp_path)
     ds = data.make_dataset(data.load_images("digits", limit=256).images, batch_size=32)
@@ -165,7 +166,7 @@ def test_nan_stops_with_the_loss_and_step_and_keeps_the_last_good_checkpoint(tmp
     assert all(os.path.exists(f) for f in files)
     # The checkpoint holds the finite state of the end of epoch 2
     fresh = gan_recipe.build(16, (28, 28, 1), seed=3)
-    fresh.compile(gans.make_optimizer(), gans.make_optimizer())
+    fresh.compile(engine.make_optimizer(), engine.make_optimizer())
     assert common.standard_callbacks(tmp_path)[-1].restore(fresh) == 2
     for a, b in zip(poison.good, everything(fresh)):
         np.testing.assert_array_equal(a, b)
@@ -173,7 +174,7 @@ def test_nan_stops_with_the_loss_and_step_and_keeps_the_last_good_checkpoint(tmp
 
 def test_interrupted_checkpoint_write_leaves_the_old_checkpoint(tmp_path, monkeypatch):
     gan = gan_recipe.build(16, (28, 28, 1), seed=0)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer())
+    gan.compile(engine.make_optimizer(), engine.make_optimizer())
     ckpt = callbacks.TrainingCheckpoint(tmp_path / "ckpt")
     ckpt.save(1, model=gan)
     saved = everything(gan)
@@ -204,7 +205,7 @@ def test_interrupted_checkpoint_write_leaves_the_old_checkpoint(tmp_path, monkey
     assert json.loads((tmp_path / "ckpt" / "latest.json").read_text())["epoch"] == 1
     assert not list((tmp_path / "ckpt").rglob(".*partial*"))  # no temporary left behind
     fresh = gan_recipe.build(16, (28, 28, 1), seed=4)
-    fresh.compile(gans.make_optimizer(), gans.make_optimizer())
+    fresh.compile(engine.make_optimizer(), engine.make_optimizer())
     assert callbacks.TrainingCheckpoint(tmp_path / "ckpt").restore(fresh) == 1
     for a, b in zip(saved, everything(fresh)):
         np.testing.assert_array_equal(a, b)
@@ -262,7 +263,7 @@ def test_gan_without_standard_callbacks_is_unchanged_by_the_checkpoint_option(tm
     keras.utils.set_random_seed(0)
     gan = GAN(models.build_mlp_generator(8, (8, 8, 1), hidden_units=(8,)),
               models.build_mlp_discriminator((8, 8, 1), hidden_units=(8,)), seed=0)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer())
+    gan.compile(engine.make_optimizer(), engine.make_optimizer())
     x = np.random.default_rng(0).uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
     gan.fit(x, batch_size=16, epochs=1, verbose=0)
     assert int(gan.g_optimizer.iterations) == 2

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import GAN, data, gans, io, models
+from gan_keras import GAN, data, engine, io, models
 
 
 def small_gan(loss="non_saturating", d_steps=1, seed=0):
@@ -10,7 +10,7 @@ def small_gan(loss="non_saturating", d_steps=1, seed=0):
     g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
     d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
     gan = GAN(g, d, d_steps=d_steps, seed=seed)
-    gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3), loss=loss)
+    gan.compile(engine.make_optimizer(1e-3), engine.make_optimizer(1e-3), loss=loss)
     return gan
 
 
@@ -77,7 +77,7 @@ def test_bad_construction_gets_clear_errors():
     with pytest.raises(ValueError, match="d_steps"):
         GAN(g, models.build_mlp_discriminator((28, 28, 1)), d_steps=0)
     gan = GAN(g, models.build_mlp_discriminator((28, 28, 1)))
-    opt = gans.make_optimizer()
+    opt = engine.make_optimizer()
     with pytest.raises(ValueError, match="separate"):
         gan.compile(opt, opt)
     with pytest.raises(ValueError, match="unknown loss"):
@@ -103,7 +103,7 @@ def test_gan_learns_a_1d_gaussian():
     keras.utils.set_random_seed(0)
     x = data.gaussian_1d(8192, mean=4.0, std=1.25, seed=0)
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
-    gan.compile(gans.make_optimizer(2e-4), gans.make_optimizer(2e-4))
+    gan.compile(engine.make_optimizer(2e-4), engine.make_optimizer(2e-4))
     before = gan.generate(10000)
     gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=160, verbose=0, shuffle=False)
     samples = gan.generate(10000)
@@ -130,8 +130,8 @@ def test_single_device_noise_is_the_plain_seeded_normal():
 
 def test_state_variables_cover_seeds_and_both_optimizers():
     gan = small_gan()
-    groups = [g for g, _ in gans.state_variables(gan)]
-    variables = [v for _, v in gans.state_variables(gan)]
+    groups = [g for g, _ in engine.state_variables(gan)]
+    variables = [v for _, v in engine.state_variables(gan)]
     assert any(v is gan.seed_generator.state for v in variables)  # save_weights leaves it out
     assert {"model", "d_optimizer", "g_optimizer"} <= set(groups)
     n_adam = 2 + 2 * len(gan.discriminator.trainable_weights)  # iterations, lr, 2 moments per weight
@@ -144,7 +144,7 @@ def test_loss_scale_option_wraps_each_optimizer_separately():
     g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
     d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
     forced = GAN(g, d, seed=0)
-    forced.compile(gans.make_optimizer(), gans.make_optimizer(), loss_scale=True)
+    forced.compile(engine.make_optimizer(), engine.make_optimizer(), loss_scale=True)
     assert isinstance(forced.d_optimizer, keras.optimizers.LossScaleOptimizer)
     assert isinstance(forced.g_optimizer, keras.optimizers.LossScaleOptimizer)
     assert forced.d_optimizer.inner_optimizer is not forced.g_optimizer.inner_optimizer

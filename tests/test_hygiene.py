@@ -18,7 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_keras import config, notebook  # noqa: E402
+from gan_keras import config  # noqa: E402
+from gan_keras.app import notebook
 from gan_keras.checks import REGISTRY  # noqa: E402
 from tools import nbtool  # noqa: E402
 
@@ -328,7 +329,7 @@ def test_solutions_version_of_chapter_passes_its_checks(path):
 
 def test_notebooks_command_writes_both_versions(tmp_path, capsys):
     """`python -m gan_keras notebooks solutions|student` (run in-process: no second TensorFlow)."""
-    from gan_keras import cli
+    from gan_keras.app import cli
 
     path = _good_chapter(tmp_path)
     for version in ("solutions", "student"):

@@ -16,7 +16,8 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import dream, evaluation, images, inception, style
+from gan_keras import dream, images, style
+from gan_keras.measure import evaluation, inception
 
 
 def _conv(filters, name, seed):

@@ -10,8 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import data, inception, metrics
-from gan_keras.cli import main
+from gan_keras import data
+from gan_keras.app.cli import main
+from gan_keras.measure import inception, metrics
 
 
 def frechet_by_eigenvalues(a, b):

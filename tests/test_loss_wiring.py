@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_keras import engine, gans
-from gan_keras.cgan import ConditionalGAN
+from gan_keras import engine
+from gan_keras.trainers.cgan import ConditionalGAN
+from gan_keras.trainers.gan import GAN
 
 # The formulas are written with TensorFlow ops; tests/test_engine.py shows the JAX engine
 # trains a GAN to TensorFlow's weights (the losses are the same keras.ops on every backend).
@@ -178,7 +179,7 @@ def test_gan_step_uses_the_formula_of_its_loss(loss, monkeypatch):
     name = ALIASES.get(loss, loss)
     real, z_d, z_g, alpha, *_ = fixed_batch()
     g, d = plain_players()
-    gan = gans.GAN(g, d, seed=0)
+    gan = GAN(g, d, seed=0)
     gan.compile(keras.optimizers.SGD(LEARNING_RATE), keras.optimizers.SGD(LEARNING_RATE), loss=loss)
     uses_gp = name == "wasserstein"
     assert gan.gradient_penalty_weight == (GP_WEIGHT if uses_gp else 0.0)
@@ -195,7 +196,7 @@ def test_gan_step_uses_the_formula_of_its_loss(loss, monkeypatch):
 def test_wasserstein_without_penalty_is_the_plain_critic_loss():
     real, z_d, z_g, *_ = fixed_batch()
     g, d = plain_players()
-    gan = gans.GAN(g, d, seed=0)
+    gan = GAN(g, d, seed=0)
     gan.compile(keras.optimizers.SGD(LEARNING_RATE), keras.optimizers.SGD(LEARNING_RATE), loss="wasserstein",
                 gradient_penalty_weight=0.0)
     expected = expected_step("wasserstein", g, d, real, z_d, z_g)

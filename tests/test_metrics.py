@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from gan_keras import data, metrics
+from gan_keras import data
+from gan_keras.measure import metrics
 
 
 def direct_frechet(a, b):
@@ -42,7 +43,7 @@ def test_frechet_distance_bad_input():
 
 @pytest.mark.learning
 def test_classifier_learns_the_digits_and_is_cached():
-    from gan_keras import classifier
+    from gan_keras.measure import classifier
 
     clf = classifier.get_classifier("digits")
     test = data.load_images("digits", split="test")

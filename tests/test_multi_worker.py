@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from gan_keras import distribute
+from gan_keras.training import distribute
 
 LOSSES = ("non_saturating", "wasserstein")  # wasserstein: + gradient penalty
 GLOBAL_BATCH = 16
@@ -25,10 +25,11 @@ GLOBAL_BATCH = 16
 # the default strategy, one replica) on the same global batches.
 WORKER = textwrap.dedent("""
     import json, os
-    from gan_keras import distribute
+    from gan_keras.training import distribute
     strategy = distribute.get_strategy("multi_worker")  # before any TensorFlow op
     import keras, numpy as np, tensorflow as tf
-    from gan_keras import GAN, gans, models
+    from gan_keras import GAN, models
+    from gan_keras import engine
 
     worker = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
     losses, global_batch = %(losses)r, %(global_batch)d
@@ -38,7 +39,7 @@ WORKER = textwrap.dedent("""
         g = models.build_mlp_generator(8, (8, 8, 1), hidden_units=(16,))
         d = models.build_mlp_discriminator((8, 8, 1), hidden_units=(16,))
         gan = GAN(g, d, d_steps=2, seed=0)
-        gan.compile(gans.make_optimizer(1e-3), gans.make_optimizer(1e-3), loss=loss)
+        gan.compile(engine.make_optimizer(1e-3), engine.make_optimizer(1e-3), loss=loss)
         return gan
 
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")

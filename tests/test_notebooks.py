@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_keras import course_html, quiet
+from gan_keras.app import course_html, quiet
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 EPOCH_LINE = re.compile(r"^Epoch \d+/\d+$")

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frechet
+from baselines import spread as pixel_spread
 
 from gan_keras import data, losses
 from gan_keras import numpy_gan as ng
-
-from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frechet, spread as pixel_spread
 
 # Tolerance of the gradient check: NumPy in float64 against Keras in float32, so the
 # largest difference must stay below 1e-5 of the largest gradient entry (float32 rounding

@@ -10,11 +10,12 @@ import json
 import keras
 import numpy as np
 import pytest
+from tiny_trainers import TRAINERS, X, images
 
-from gan_keras import cli, gans, io, models
-from gan_keras.gans import GAN
+from gan_keras import engine, io, models
+from gan_keras.app import cli
 from gan_keras.recipes import common
-from tiny_trainers import TRAINERS, images, X
+from gan_keras.trainers.gan import GAN
 
 TINY = ["--data", "digits", "--limit", "128", "--batch-size", "32", "--latent-dim", "8", "--seed", "1",
         "--epochs", "1"]
@@ -44,13 +45,13 @@ def compute_dtypes(model):
 def test_every_trainer_trains_under_bfloat16_without_loss_scaling(name):
     make, compile_, batches = TRAINERS_AND_GAN[name]
     keras.utils.set_random_seed(0)
-    with gans.precision_policy("mixed_bfloat16"):
+    with engine.precision_policy("mixed_bfloat16"):
         model = make()
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     compile_(model)
     # Layers with weights compute in bfloat16 (the tiny models' float32 output layers excepted)
     assert "bfloat16" in compute_dtypes(model), compute_dtypes(model)
-    optimizers = [opt for _, opt in gans.optimizers_of(model)]
+    optimizers = [opt for _, opt in engine.optimizers_of(model)]
     assert optimizers and not any(isinstance(opt, keras.optimizers.LossScaleOptimizer) for opt in optimizers)
     start = [w.numpy().copy() for w in model.trainable_weights]
     history = model.fit(batches(), epochs=1, verbose=0, shuffle=False).history
@@ -62,15 +63,15 @@ def test_every_trainer_trains_under_bfloat16_without_loss_scaling(name):
 def test_precision_policy_names_and_the_older_bool():
     for policy, name in (("float32", "float32"), ("mixed_float16", "mixed_float16"),
                          ("mixed_bfloat16", "mixed_bfloat16"), (True, "mixed_float16"), (False, "float32")):
-        with gans.precision_policy(policy):
+        with engine.precision_policy(policy):
             assert keras.config.dtype_policy().name == name
         assert keras.config.dtype_policy().name == "float32"
     for bad in ("bfloat16", "float16", None, 16):
         with pytest.raises(ValueError, match="precision must be one of float32, mixed_float16, mixed_bfloat16"):
-            with gans.precision_policy(bad):
+            with engine.precision_policy(bad):
                 pass
     # float16 alone asks for loss scaling
-    with gans.precision_policy("mixed_float16"):
+    with engine.precision_policy("mixed_float16"):
         gan = tiny_gan()
     gan.compile()
     assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import progress
+from gan_keras.training import progress
 
 
 def _fit(epochs, rows, initial_epoch=0):

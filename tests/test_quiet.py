@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from gan_keras import quiet
+from gan_keras.app import quiet
 
 CHATTER = [
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
@@ -49,7 +49,7 @@ def test_filter_drops_chatter_at_the_descriptor_and_forwards_the_rest():
     # A child process writes straight to file descriptor 2, as TensorFlow's C++ code does.
     program = f"""
 import os, sys, time
-from gan_keras import quiet
+from gan_keras.app import quiet
 assert quiet.filter_tensorflow_chatter() and quiet.filter_tensorflow_chatter()
 lines = {CHATTER + REAL!r}
 for line in lines:

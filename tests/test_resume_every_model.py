@@ -17,10 +17,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-
-from gan_keras import gans, recipes
-
 from tiny_trainers import TRAINERS
+
+from gan_keras import engine, recipes
 
 # Small runs: 2 epochs of a few batches each.
 SMALL = {
@@ -44,7 +43,7 @@ def config(model, tmp_path, name, **changes):
 
 def state(model):
     """Every array a resumed run must get back: weights, seed states and the optimizers' variables."""
-    return [np.asarray(v.numpy()) for _, v in gans.state_variables(model)]
+    return [np.asarray(v.numpy()) for _, v in engine.state_variables(model)]
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -121,7 +120,7 @@ def gif_frames(path):
 def test_mixed_precision_option_reaches_the_recipe_models(tmp_path):
     result = recipes.train(config("pix2pix", tmp_path, "mixed", epochs=1, limit=32, mixed_precision=True))
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
-    optimizers = [opt for _, opt in gans.optimizers_of(result.model)]
+    optimizers = [opt for _, opt in engine.optimizers_of(result.model)]
     assert len(optimizers) == 2
     assert all(isinstance(opt, keras.optimizers.LossScaleOptimizer) for opt in optimizers)
     assert all(np.isfinite(v[-1]) for v in result.history.values()), result.history
@@ -138,7 +137,7 @@ def test_jit_option_reaches_the_trainer(tmp_path):
 TWO_DEVICES = textwrap.dedent("""
     import json, os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    from gan_keras import distribute
+    from gan_keras.training import distribute
     distribute.split_cpu(2)
     import keras
     sys.path.insert(0, sys.argv[1])
@@ -185,11 +184,11 @@ def test_every_trainer_on_two_devices_trains_like_one_device(tmp_path):
 def test_every_trainer_under_mixed_precision_scales_its_losses_and_trains(name):
     make, compile_, batches = TRAINERS[name]
     keras.utils.set_random_seed(0)
-    with gans.precision_policy(True):
+    with engine.precision_policy(True):
         model = make()
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     compile_(model)
-    optimizers = [opt for _, opt in gans.optimizers_of(model)]
+    optimizers = [opt for _, opt in engine.optimizers_of(model)]
     assert optimizers and all(isinstance(opt, keras.optimizers.LossScaleOptimizer) for opt in optimizers)
     start = [w.numpy().copy() for w in model.trainable_weights]
     history = model.fit(batches(), epochs=1, verbose=0, shuffle=False).history

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_keras import cli, recipes
+from gan_keras import recipes
+from gan_keras.app import cli
 from gan_keras.recipes import gan as gan_recipe
 
 TINY = ["--data", "digits", "--limit", "128", "--batch-size", "32", "--latent-dim", "8", "--seed", "1"]

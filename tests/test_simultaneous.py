@@ -12,10 +12,18 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from gan_keras import gans, losses as gan_losses, models
-from gan_keras.gans import GAN, apply_loss_gradients, d_step_minibatches, prepare_loss, split_batch
+from gan_keras import engine, models
+from gan_keras import losses as gan_losses
+from gan_keras.engine import prepare_loss, split_batch
+from gan_keras.trainers.gan import GAN, d_step_minibatches
 
 LATENT, SHAPE, BATCH, STEPS = 3, (4, 5, 1), 6, 4
+
+
+def apply_loss_gradients(tape, scaled_loss, optimizer, variables):
+    """The hand-written TensorFlow update the reference steps below use (``tape`` recorded the loss)."""
+    grads = tape.gradient(scaled_loss, variables)
+    optimizer.apply_gradients(zip(grads, variables))
 
 
 class TodayGAN(GAN):
@@ -31,7 +39,7 @@ class TodayGAN(GAN):
             d_loss = self.d_loss_fn(real_logits, fake_logits)
             if self.gradient_penalty_weight:
                 alpha_shape = [batch_size] + [1] * (len(real_samples.shape) - 1)
-                alpha = gans.replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
+                alpha = engine.replica_random(keras.random.uniform, alpha_shape, self.seed_generator)
                 d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
                     self.discriminator, real_samples, fake_samples, alpha=alpha
                 )

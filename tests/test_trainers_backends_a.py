@@ -14,8 +14,9 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import engine, models, sgan
-from gan_keras.cgan import AuxiliaryClassifierGAN, ConditionalGAN
+from gan_keras import engine, models, semi_supervised
+from gan_keras.trainers.cgan import AuxiliaryClassifierGAN, ConditionalGAN
+from gan_keras.trainers.sgan import SGAN
 
 CLASSES, LATENT, SHAPE = 3, 4, (8, 8, 1)
 
@@ -50,7 +51,7 @@ def small_sgan():
     keras.utils.set_random_seed(0)
     g = models.build_sgan_generator(LATENT, SHAPE, filters=(8, 4))
     d = models.build_sgan_discriminator(SHAPE, CLASSES, filters=(4, 4), feature_units=8)
-    model = sgan.SGAN(g, d, seed=0)
+    model = SGAN(g, d, seed=0)
     model.compile()
     return model
 
@@ -130,7 +131,7 @@ def test_train_step_on_a_batch_and_fit_give_finite_named_metrics(name):
     assert all(np.isfinite(float(keras.ops.convert_to_numpy(v))) for v in logs.values())
     assert (iterations(trainer.d_optimizer), iterations(trainer.g_optimizer)) == (1, 1)
     if name == "sgan":
-        data = sgan.make_sgan_dataset(images(6, seed=1), labels(6), images(8), batch_size=4)
+        data = semi_supervised.make_sgan_dataset(images(6, seed=1), labels(6), images(8), batch_size=4)
         history = trainer.fit(data, epochs=2, verbose=0, shuffle=False).history
     else:
         history = trainer.fit(images(8), labels(8), batch_size=4, epochs=2, verbose=0, shuffle=False).history
@@ -163,7 +164,7 @@ def first_batch(data):
 
 def test_sgan_dataset_serves_the_batches_of_its_structure_and_sizes():
     x_lab, y_lab, x = images(5, seed=1), labels(5), images(10)
-    data = sgan.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
+    data = semi_supervised.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
     (lab, lab_y), real = first_batch(data)
     assert lab.shape == (4, *SHAPE) and lab_y.shape == (4,) and real.shape == (4, *SHAPE)
     assert lab.dtype == np.float32 and lab_y.dtype == np.int32 and real.dtype == np.float32
@@ -172,15 +173,15 @@ def test_sgan_dataset_serves_the_batches_of_its_structure_and_sizes():
         (i,) = np.flatnonzero([np.array_equal(image, e) for e in x_lab])
         assert label == y_lab[i]
     assert all(any(np.array_equal(r, e) for e in x) for r in real)
-    (lab, _), _ = first_batch(sgan.make_sgan_dataset(x_lab, y_lab, x, batch_size=8, labelled_batch_size=3))
+    (lab, _), _ = first_batch(semi_supervised.make_sgan_dataset(x_lab, y_lab, x, batch_size=8, labelled_batch_size=3))
     assert len(lab) == 3
 
 
 @pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="the PyDataset is the JAX/PyTorch path")
 def test_sgan_batches_are_seeded_cover_an_epoch_and_reshuffle():
     x_lab, y_lab, x = images(5, seed=1), labels(5), images(10)
-    a = sgan.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
-    b = sgan.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
+    a = semi_supervised.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
+    b = semi_supervised.make_sgan_dataset(x_lab, y_lab, x, batch_size=4, seed=3)
     assert isinstance(a, keras.utils.PyDataset) and len(a) == 2  # 10 // 4, the remainder dropped
     first = [a[i] for i in range(len(a))]
     for mine, theirs in zip(first, (b[i] for i in range(len(b)))):
@@ -199,7 +200,7 @@ def test_sgan_batches_are_seeded_cover_an_epoch_and_reshuffle():
 
 def test_train_supervised_runs_its_steps():
     d = models.build_sgan_discriminator(SHAPE, CLASSES, filters=(4, 4), feature_units=8)
-    history = sgan.train_supervised(d, images(6, seed=1), labels(6), steps=4, batch_size=4)
+    history = semi_supervised.train_supervised(d, images(6, seed=1), labels(6), steps=4, batch_size=4)
     assert np.isfinite(history.history["loss"]).all()
     assert iterations(d.optimizer) == 4
 
@@ -215,13 +216,16 @@ def test_modules_train_without_tensorflow():
                     raise ImportError("no tensorflow here")
         sys.meta_path.insert(0, Block())
         import numpy as np
-        from gan_keras import cgan, models, sgan
+        from gan_keras import models
+        from gan_keras.trainers.cgan import AuxiliaryClassifierGAN
+        from gan_keras import semi_supervised
+        from gan_keras.trainers.sgan import SGAN
         x = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
         y = (np.arange(8) % 3).astype("int32")
-        (lab, lab_y), real = sgan.make_sgan_dataset(x[:3], y[:3], x, batch_size=4)[1]
+        (lab, lab_y), real = semi_supervised.make_sgan_dataset(x[:3], y[:3], x, batch_size=4)[1]
         g = models.build_conditional_generator(4, 3, (8, 8, 1), (8, 4))
         d = models.build_auxiliary_discriminator((8, 8, 1), 3, (4, 8))
-        gan = cgan.AuxiliaryClassifierGAN(g, d, num_classes=3, seed=0)
+        gan = AuxiliaryClassifierGAN(g, d, num_classes=3, seed=0)
         gan.compile()
         gan.fit(x, y, batch_size=4, epochs=1, verbose=0)
         assert "tensorflow" not in sys.modules

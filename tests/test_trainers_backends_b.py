@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 from gan_keras import engine
-from gan_keras.autoencoder import Autoencoder
-from gan_keras.image2image import SRGAN, DiscoGAN, Pix2Pix
 from gan_keras.models import image2image as m
 from gan_keras.models.autoencoder import build_autoencoder_encoder
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
-from gan_keras.vae import VAE
+from gan_keras.trainers.autoencoder import Autoencoder
+from gan_keras.trainers.discogan import DiscoGAN
+from gan_keras.trainers.pix2pix import Pix2Pix
+from gan_keras.trainers.srgan import SRGAN
+from gan_keras.trainers.vae import VAE
 
 SHAPE = (16, 16, 1)
 SMALL = dict(filters=(4, 8))

@@ -3,7 +3,7 @@
 Dense layers only, without dropout or batch norm (whose per-replica masks and statistics
 legitimately differ from one device's), on 4x4 images. ``TRAINERS[name]`` is
 ``(make, compile, batches)``: build the trainer, compile it, and a fresh dataset of its
-batches (``tf.data`` on TensorFlow, a ``keras.utils.PyDataset`` of the same batches elsewhere). Build inside ``gans.precision_policy(True)`` for float16.
+batches (``tf.data`` on TensorFlow, a ``keras.utils.PyDataset`` of the same batches elsewhere). Build inside ``engine.precision_policy(True)`` for float16.
 Imported by ``test_resume_every_model.py`` in-process and in its two-device subprocess.
 """
 
@@ -11,11 +11,14 @@ import keras
 import numpy as np
 from keras import layers
 
-from gan_keras import sgan, vae
-from gan_keras.cgan import ConditionalGAN
-from gan_keras.image2image import SRGAN, DiscoGAN, Pix2Pix
 from gan_keras.models.sgan import FEATURE_LAYER
 from gan_keras.models.vae import LOGITS_LAYER
+from gan_keras.trainers.cgan import ConditionalGAN
+from gan_keras.trainers.discogan import DiscoGAN
+from gan_keras.trainers.pix2pix import Pix2Pix
+from gan_keras.trainers.sgan import SGAN
+from gan_keras.trainers.srgan import SRGAN
+from gan_keras.trainers.vae import VAE
 
 S = (4, 4, 1)
 BATCH = 8
@@ -106,11 +109,11 @@ else:
 TRAINERS = {
     "cgan": (lambda: ConditionalGAN(to_image(3, "g", classes=3), conditional_discriminator(), num_classes=3, seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, Y)),
-    "sgan": (lambda: sgan.SGAN(to_image(3, "g"), image_to(3, "d", features=True),
+    "sgan": (lambda: SGAN(to_image(3, "g"), image_to(3, "d", features=True),
                                generator_objective="non_saturating", seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw),
              sgan_batches),
-    "vae": (lambda: vae.VAE(encoder(), to_image(2, "decoder"), seed=0),
+    "vae": (lambda: VAE(encoder(), to_image(2, "decoder"), seed=0),
             lambda m, **kw: m.compile(keras.optimizers.SGD(0.05), **kw), lambda: images(X)),
     "pix2pix": (lambda: Pix2Pix(image_to_image("g"), image_to(1, "d", inputs=2), seed=0),
                 lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, X2)),

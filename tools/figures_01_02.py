@@ -22,13 +22,13 @@ def adversarial_process(out: Path, quick: bool) -> None:
     """The paper's figure 1 on N(4, 1.25^2), with D* and the value C(G) at each stage."""
     import keras
 
-    from gan_keras import GAN, data, gans, io, models, plots, theory
+    from gan_keras import GAN, data, engine, io, models, plots, theory
 
     stages = [0, 1, 2] if quick else [0, 2, 10, 30, 80]
     keras.utils.set_random_seed(0)
     x_train = data.gaussian_1d(2048 if quick else 8192, mean=4.0, std=1.25, seed=0)
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
-    gan.compile(gans.make_optimizer(2e-4), gans.make_optimizer(2e-4))
+    gan.compile(engine.make_optimizer(2e-4), engine.make_optimizer(2e-4))
     dataset = data.make_dataset(x_train, batch_size=128, seed=0)
     grid, dx = theory.make_grid(-6.0, 14.0, 500)  # wide enough that both densities integrate to 1
     p_data = data.gaussian_pdf(grid, 4.0, 1.25)
@@ -54,8 +54,7 @@ def adversarial_process(out: Path, quick: bool) -> None:
 
 def numpy_gan_samples(out: Path, quick: bool) -> None:
     """The NumPy GAN's samples after 1, 3, 10 and 30 epochs (the lecture's results slide)."""
-    from gan_keras import data, io, plots
-    from gan_keras import numpy_gan
+    from gan_keras import data, io, numpy_gan, plots
 
     real = data.to_unit(data.load_images("digits").images).reshape(-1, 784)
     gan = numpy_gan.NumpyGAN(seed=0, learning_rate=2e-4)
@@ -81,8 +80,7 @@ def numpy_gan_samples(out: Path, quick: bool) -> None:
 
 def generator_gradients(out: Path, quick: bool) -> None:
     """|d loss / d logit| of both generator losses, and a short SGD run with each."""
-    from gan_keras import data, io, plots
-    from gan_keras import numpy_gan
+    from gan_keras import data, io, numpy_gan, plots
 
     logits = np.linspace(-8, 4, 200)
     d = 1 / (1 + np.exp(-logits))

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_keras import io, plots  # noqa: E402
-from gan_keras.cgan import class_inputs, interpolate_classes  # noqa: E402
+from gan_keras.conditional import class_inputs, interpolate_classes  # noqa: E402
 
 FIGURES = ROOT / "course" / "figures"
 

@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_keras import config, data, evaluation, gans, io, models, plots  # noqa: E402
-from gan_keras import vae as gk_vae  # noqa: E402
+from gan_keras import config, data, engine, io, latent, models, plots  # noqa: E402
+from gan_keras.measure import evaluation
 from gan_keras.recipes import vae as vae_recipe  # noqa: E402
+from gan_keras.trainers.gan import GAN
 
 SEED = 0
 DATA = "mnist"  # the digits stand-in offline
@@ -41,7 +42,7 @@ def parzen_baselines(out: Path) -> dict:
     from scipy.ndimage import gaussian_filter
     from sklearn.cluster import KMeans
 
-    from gan_keras import metrics
+    from gan_keras.measure import metrics
 
     train = data.load_images(DATA).images
     validation, held_out = evaluation.real_splits(DATA, seed=SEED)
@@ -86,9 +87,9 @@ def main(argv=None):
 
     # DCGAN with the same data, epochs, batch size, latent_dim and seed
     keras.utils.set_random_seed(SEED)
-    gan = gans.GAN(models.build_dcgan_generator(LATENT_DIM, dataset.image_shape),
+    gan = GAN(models.build_dcgan_generator(LATENT_DIM, dataset.image_shape),
                    models.build_dcgan_discriminator(dataset.image_shape), seed=SEED)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss="non_saturating")
+    gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating")
     t0 = time.time()
     gan_history = gan.fit(train_ds, epochs=NUM_EPOCHS, verbose=2, shuffle=False).history
     timings["gan_fit_s"] = time.time() - t0
@@ -114,16 +115,16 @@ def main(argv=None):
     io.save_figure(plots.show_images(gan.generate(z), nrows=6, title="DCGAN: samples from the prior", size=3.5),
                    out / "07_gan_samples.png")
     ends = np.random.default_rng(2).standard_normal((2, 4, LATENT_DIM)).astype("float32")
-    path = gk_vae.interpolate(ends[0], ends[1], steps=10)
+    path = latent.interpolate(ends[0], ends[1], steps=10)
     io.save_figure(plots.show_images(vae.decode(path), nrows=4, title="VAE: straight lines in z", size=2.5),
                    out / "07_vae_interpolation.png")
     io.save_figure(plots.show_images(gan.generate(path), nrows=4, title="DCGAN: straight lines in z", size=2.5),
                    out / "07_gan_interpolation.png")
     z_codes, _ = vae.encode(test.images)
-    pair = gk_vae.interpolate(z_codes[[0, 2, 4, 6]], z_codes[[1, 3, 5, 7]], steps=10)
+    pair = latent.interpolate(z_codes[[0, 2, 4, 6]], z_codes[[1, 3, 5, 7]], steps=10)
     io.save_figure(plots.show_images(vae.decode(pair), nrows=4, title="VAE: from one test image's code to another's",
                                      size=2.5), out / "07_vae_interpolation_codes.png")
-    io.save_figure(plots.show_images(vae2.decode(gk_vae.latent_grid(15)), nrows=15,
+    io.save_figure(plots.show_images(vae2.decode(latent.latent_grid(15)), nrows=15,
                                      title="2-D VAE: the decoder over the latent plane", size=5),
                    out / "07_vae_latent_map.png")
     z2, _ = vae2.encode(test.images)

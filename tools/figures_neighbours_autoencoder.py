@@ -31,12 +31,14 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_keras import config, data, evaluation, gans, io, models, plots  # noqa: E402
-from gan_keras import vae as gk_vae  # noqa: E402
-from gan_keras.autoencoder import Autoencoder, fit_latent_gaussian, reconstruction_loss  # noqa: E402
+from gan_keras import config, data, engine, io, models, plots  # noqa: E402
+from gan_keras.latent import fit_latent_gaussian  # noqa: E402
+from gan_keras.measure import evaluation
+from gan_keras.measure.neighbours import memorisation_summary, plot_nearest_neighbours  # noqa: E402
 from gan_keras.models.autoencoder import build_autoencoder  # noqa: E402
-from gan_keras.neighbours import memorisation_summary, plot_nearest_neighbours  # noqa: E402
 from gan_keras.recipes import vae as vae_recipe  # noqa: E402
+from gan_keras.trainers.autoencoder import Autoencoder, reconstruction_loss
+from gan_keras.trainers.gan import GAN
 
 SEED = 0
 DATA = "mnist"  # the digits stand-in offline
@@ -51,9 +53,9 @@ NUM_SAMPLES = config.fast_or_full(300, 2000)
 
 def chapter_03(out: Path, train, held_out) -> dict:
     keras.utils.set_random_seed(SEED)
-    gan = gans.GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
+    gan = GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
                    models.build_dcgan_discriminator(train.shape[1:]), seed=SEED)
-    gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss="non_saturating")
+    gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating")
     t0 = time.time()
     gan.fit(data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS, verbose=2, shuffle=False)
     fit_s = time.time() - t0
@@ -71,9 +73,9 @@ def chapter_03_discriminators(out: Path, train, held_out, validation) -> dict:
     report = {}
     for name, kwargs in variants.items():
         keras.utils.set_random_seed(SEED)
-        gan = gans.GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
+        gan = GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
                        models.build_dcgan_discriminator(train.shape[1:], **kwargs), seed=SEED)
-        gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss="non_saturating")
+        gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating")
         history = gan.fit(data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS,
                           verbose=2, shuffle=False).history
         samples = evaluation.sample_generator(gan.generator, NUM_SAMPLES, SEED)

@@ -40,12 +40,12 @@ if "google.colab" in sys.modules:  # Colab: install the course's package at its 
     %pip install -q "gan_keras @ git+https://github.com/{config.REPOSITORY}@{config.REPOSITORY_REF}"
 
 try:
-    import gan_keras.notebook
+    import gan_keras.app.notebook
 except ModuleNotFoundError as exc:  # outside Colab the package comes from the repository
     raise ModuleNotFoundError("gan_keras is not installed in this kernel: run `pip install -r requirements.txt` "
                               "in the course repository, then restart the kernel") from exc
 
-FAST = gan_keras.notebook.setup()  # True when GAN_KERAS_FAST=1: tiny settings, seconds per cell'''
+FAST = gan_keras.app.notebook.setup()  # True when GAN_KERAS_FAST=1: tiny settings, seconds per cell'''
 
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -225,8 +225,8 @@ def notebook_problems(path) -> list[str]:
 
 def exercise_problems(path, cells) -> list[str]:
     """Return problems of the exercise cells: registered id of this chapter, a stub, a check after it."""
+    from gan_keras.app.notebook import defined_name, exercise_id
     from gan_keras.checks import REGISTRY
-    from gan_keras.notebook import defined_name, exercise_id
 
     name = Path(path).name
     match = CHAPTER_NAME.match(Path(path).stem)
@@ -285,9 +285,9 @@ def refresh(nb, notebook_name: str):
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     tagged = [c for c in code_cells if "setup" in c.metadata.get("tags", [])]
     target = tagged[0] if tagged else (code_cells[0] if code_cells else None)
-    if target is None or "gan_keras.notebook" not in _text(target):
+    if target is None or "gan_keras.app.notebook" not in _text(target):
         raise ValueError(f"{notebook_name}: found no setup cell to refresh (expected the first code "
-                         "cell, tagged 'setup', calling gan_keras.notebook.setup())")
+                         "cell, tagged 'setup', calling gan_keras.app.notebook.setup())")
     target.source = SETUP_SOURCE
     first = nb.cells[0]
     badge_re = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")

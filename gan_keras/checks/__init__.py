@@ -10,10 +10,14 @@ The registry of exercises lives in ``gan_keras.exercises``; ``REGISTRY`` here is
 
 from gan_keras.checks._core import REGISTRY, ExerciseError, reference_of, require
 from gan_keras.checks.ch01 import (
-    check_discriminator_backward, check_js_divergence, check_optimal_discriminator,
+    check_discriminator_backward,
+    check_js_divergence,
+    check_optimal_discriminator,
 )
 from gan_keras.checks.ch02 import (
-    check_discriminator_loss, check_generator_loss, check_least_squares_discriminator_loss,
+    check_discriminator_loss,
+    check_generator_loss,
+    check_least_squares_discriminator_loss,
     check_value_function,
 )
 from gan_keras.checks.ch03 import check_discriminator_block, check_generator_block

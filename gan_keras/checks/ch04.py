@@ -15,7 +15,7 @@ OTHER_CLASSES = 12
 OTHER_LABELS = np.array([11, 0, 7, 5, 11], dtype=np.int32)
 
 
-@exercise("4.1", "the generator's conditioned input", reference="gan_keras.cgan:concat_label")
+@exercise("4.1", "the generator's conditioned input", reference="gan_keras.conditional:concat_label")
 def check_concat_label(fn):
     """Check ``fn(z, labels, num_classes)`` returns ``z`` followed by the one-hot labels."""
     n, d = Z.shape
@@ -42,7 +42,7 @@ def check_concat_label(fn):
             "rather than a fixed 10.")
 
 
-@exercise("4.2", "the conditional discriminator's input", reference="gan_keras.cgan:stack_label_maps")
+@exercise("4.2", "the conditional discriminator's input", reference="gan_keras.conditional:stack_label_maps")
 def check_stack_label_maps(fn):
     """Check ``fn(images, labels, num_classes)`` appends one constant map per class to the channels."""
     got = to_numpy(call(fn, IMAGES.copy(), LABELS.copy(), 10), "the discriminator's input")

@@ -60,7 +60,7 @@ def _kl(mean, log_var):
     return -0.5 * (1 + log_var - mean ** 2 - np.exp(log_var))
 
 
-@exercise("7.2", "the KL term of the VAE loss", reference="gan_keras.vae:kl_loss")
+@exercise("7.2", "the KL term of the VAE loss", reference="gan_keras.trainers.vae:kl_loss")
 def check_kl_loss(fn):
     """Check ``fn(z_mean, z_log_var)`` returns the closed-form KL to N(0, I), summed over dims, batch mean."""
     got = scalar(call(fn, _tensor(MEAN), _tensor(LOG_VAR)), "the KL term")
@@ -104,7 +104,7 @@ def _bce_per_pixel(targets, logits):
     return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
 
 
-@exercise("7.3", "the plain autoencoder's reconstruction loss", reference="gan_keras.autoencoder:reconstruction_loss")
+@exercise("7.3", "the plain autoencoder's reconstruction loss", reference="gan_keras.trainers.autoencoder:reconstruction_loss")
 def check_autoencoder_loss(fn):
     """Check ``fn(images, logits)`` returns the Bernoulli NLL of ``[-1, 1]`` images, summed per image, batch mean."""
     got = scalar(call(fn, _tensor(AE_IMAGES), _tensor(AE_LOGITS)), "the reconstruction loss")

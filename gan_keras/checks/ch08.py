@@ -34,7 +34,7 @@ def _softplus(x):
 
 
 @exercise("8.1", "the real-against-fake logit of K class logits",
-          reference="gan_keras.sgan:real_fake_logit")
+          reference="gan_keras.trainers.sgan:real_fake_logit")
 def check_real_fake_logit(fn):
     """Check ``fn(class_logits)`` returns ``logsumexp`` over the classes, one value per image."""
     expected = _logsumexp(CLASS_LOGITS)
@@ -66,7 +66,7 @@ def check_real_fake_logit(fn):
 
 
 @exercise("8.2", "the SGAN's unsupervised discriminator loss",
-          reference="gan_keras.sgan:unsupervised_loss")
+          reference="gan_keras.trainers.sgan:unsupervised_loss")
 def check_unsupervised_loss(fn):
     """Check ``fn(real_class_logits, fake_class_logits)`` is the real/fake cross-entropy on ``logsumexp``."""
     real, fake = _logsumexp(CLASS_LOGITS), _logsumexp(FAKE_CLASS_LOGITS)

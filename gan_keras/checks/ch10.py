@@ -48,7 +48,7 @@ def _generator_ba(x):
     return 0.8 * ops.cast(x, "float32") - 0.1
 
 
-@exercise("10.1", "the pix2pix generator loss", reference="gan_keras.image2image:pix2pix_generator_loss")
+@exercise("10.1", "the pix2pix generator loss", reference="gan_keras.trainers.pix2pix:pix2pix_generator_loss")
 def check_pix2pix_generator_loss(fn):
     """Check ``fn(fake_logits, fake_images, target_images, l1_weight)`` = adversarial + weight * L1."""
     got = scalar(call_loss(fn, _tensor(FAKE_LOGITS), _tensor(FAKE_IMAGES), _tensor(TARGET_IMAGES), L1_WEIGHT),
@@ -96,7 +96,7 @@ def check_pix2pix_generator_loss(fn):
             "rather than a fixed number.")
 
 
-@exercise("10.2", "the DiscoGAN reconstruction (cycle) loss", reference="gan_keras.image2image:cycle_loss")
+@exercise("10.2", "the DiscoGAN reconstruction (cycle) loss", reference="gan_keras.trainers.discogan:cycle_loss")
 def check_cycle_loss(fn):
     """Check ``fn(real_a, real_b, generator_ab, generator_ba)`` = E|a - G_BA(G_AB(a))| + E|b - G_AB(G_BA(b))|."""
     identity = lambda x: x  # noqa: E731

@@ -258,7 +258,11 @@ def two_optimizers(d_optimizer=None, g_optimizer=None):
 
 
 from gan_keras.engine.trainer import (  # noqa: E402  (the base class uses the helpers above)
-    Trainer, check_training_data, compile_one_player, compile_players, split_batch,
+    Trainer,
+    check_training_data,
+    compile_one_player,
+    compile_players,
+    split_batch,
 )
 
 __all__ = [

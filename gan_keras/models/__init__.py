@@ -1,15 +1,15 @@
-"""Builders only: each function returns Keras models; the trainers in ``gan_keras.gans`` train them.
+"""Builders only: each function returns Keras models; the trainers in ``gan_keras.trainers`` train them.
 
 A student swaps a generator without touching a ``train_step``: any generator mapping
 ``(batch, latent_dim)`` to images and any discriminator mapping images to one logit fits.
 """
 
+from gan_keras.models.clusters import ClusterChoice, build_cluster_generator, cluster_images
 from gan_keras.models.conditional import (
     build_auxiliary_discriminator,
     build_conditional_discriminator,
     build_conditional_generator,
 )
-from gan_keras.models.clusters import ClusterChoice, build_cluster_generator, cluster_images
 from gan_keras.models.dcgan import build_dcgan_discriminator, build_dcgan_generator
 from gan_keras.models.image2image import (
     build_disco_discriminator,

@@ -25,7 +25,6 @@ from keras import layers, ops
 
 from gan_keras.models._checks import positive_int
 
-
 FIT_SAMPLES = 4096
 
 

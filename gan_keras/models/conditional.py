@@ -140,7 +140,7 @@ def build_auxiliary_discriminator(
 
     It does not see the label: the DCGAN discriminator's trunk is shared by two heads, one
     logit for real-or-fake and ``num_classes`` logits for the digit it recognises. The
-    :class:`gan_keras.cgan.AuxiliaryClassifierGAN` trainer teaches the class head on real
+    :class:`gan_keras.trainers.cgan.AuxiliaryClassifierGAN` trainer teaches the class head on real
     images and asks the generator's samples to be recognised as the requested class:
     28x28x1 -> 14x14x64 -> 7x7x128 -> [1, num_classes].
     Introduced in ``notebooks/04_conditional_gan.ipynb``.

@@ -5,15 +5,29 @@ from __future__ import annotations
 import numpy as np
 
 from gan_keras import data as gk_data
-from gan_keras import gans, plots, validate
-from gan_keras.cgan import AuxiliaryClassifierGAN, ConditionalGAN, class_inputs
+from gan_keras import engine, plots, validate
+from gan_keras.conditional import class_inputs
 from gan_keras.models.conditional import (
-    build_auxiliary_discriminator, build_conditional_discriminator, build_conditional_generator,
+    build_auxiliary_discriminator,
+    build_conditional_discriminator,
+    build_conditional_generator,
 )
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, recipe_choices, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    recipe_choices,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.cgan import AuxiliaryClassifierGAN, ConditionalGAN
 
 DESCRIPTION = ("conditional DCGAN: the generator sees the digit's label; by default an auxiliary-classifier "
                "discriminator (AC-GAN) and an averaged generator")
@@ -84,7 +98,7 @@ def train(config: TrainConfig) -> RunResult:
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, num_classes, dataset.image_shape,
                     label_mode=config.extra.get("label_mode", "onehot"), seed=config.seed, **choices)
-        gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+        gan.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                     loss=config.loss, **compile_options(config))
     # The per-epoch grids show one row per class, like class_grid.png
     grid_inputs = class_inputs(num_classes, 8, config.latent_dim)

@@ -14,18 +14,16 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gan_keras import callbacks as gk_callbacks
 from gan_keras import config as gk_config
-from gan_keras import engine, io, plots
-from gan_keras import validate
-
+from gan_keras import engine, io, plots, validate
+from gan_keras.training import callbacks as gk_callbacks
 
 # The speed and fault options a recipe honours once it builds and compiles in model_scope,
 # trains with fit_resumable and standard_callbacks (a recipe lists them in its OPTIONS).
 ALL_OPTIONS = ("resume", "jit", "mixed_precision")
 
 # Strategies a run can use from the command line. Several machines (``multi_worker``) need
-# one process per worker and only one of them writing files: see gan_keras.distribute.
+# one process per worker and only one of them writing files: see gan_keras.training.distribute.
 TRAIN_STRATEGIES = ("default", "mirrored")
 
 # The run settings every recipe uses; a recipe adds the ones it also uses in its SETTINGS
@@ -104,7 +102,7 @@ class TrainConfig:
         if self.loss is not None:
             validate.instance(self.loss, "loss", str, "a loss name (a string)")
         if self.precision is not None:
-            from gan_keras.gans import PRECISIONS
+            from gan_keras.engine import PRECISIONS
 
             if self.precision not in PRECISIONS:
                 raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
@@ -115,7 +113,7 @@ class TrainConfig:
             raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
         if self.strategy not in TRAIN_STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(TRAIN_STRATEGIES)}, got {self.strategy!r} "
-                             "(several machines: see gan_keras.distribute)")
+                             "(several machines: see gan_keras.training.distribute)")
 
     @property
     def compute_precision(self) -> str:
@@ -475,7 +473,7 @@ def model_scope(config: TrainConfig):
     TensorFlow, Keras does not import TensorFlow to look for its types while models are
     copied (``io.keras_without_tensorflow``).
     """
-    from gan_keras.gans import precision_policy
+    from gan_keras.engine import precision_policy
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(io.keras_without_tensorflow())
@@ -489,7 +487,8 @@ def check_strategy(config: TrainConfig) -> None:
     """Refuse, in one line, a ``--strategy`` the active Keras backend cannot run (before any work)."""
     if config.strategy == "default":
         return
-    from gan_keras import distribute, engine
+    from gan_keras import engine
+    from gan_keras.training import distribute
 
     backend = engine.name()
     if backend not in ("tensorflow", "jax"):
@@ -510,7 +509,8 @@ def strategy_scope(config: TrainConfig, announce: bool = False):
         yield None
         return
     check_strategy(config)
-    from gan_keras import distribute, engine
+    from gan_keras import engine
+    from gan_keras.training import distribute
 
     if engine.name() == "jax":
         distribution = distribute.data_parallel()

@@ -6,17 +6,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gan_keras import callbacks as gk_callbacks
 from gan_keras import data as gk_data
-from gan_keras import gans, models, validate
+from gan_keras import engine, models, validate
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, recipe_choices, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    recipe_choices,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.gan import GAN
+from gan_keras.training import callbacks as gk_callbacks
 
 if TYPE_CHECKING:
-    from gan_keras.cgan import ConditionalGAN
+    from gan_keras.trainers.cgan import ConditionalGAN
 
 DESCRIPTION = ("DCGAN: strided convolutions, batch norm, ReLU/tanh generator, LeakyReLU discriminator; "
                "by default self-conditioned on 10 k-means clusters, resize-convolutions, an averaged generator")
@@ -46,7 +58,7 @@ RECIPE = dict(upsampling="nearest", ema=0.995, learning_rate=4e-4, dropout=0.0, 
 
 
 def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None, upsampling: str = "transposed",
-          ema: float | None = None, dropout: float = 0.3, simultaneous: bool = False) -> gans.GAN:
+          ema: float | None = None, dropout: float = 0.3, simultaneous: bool = False) -> GAN:
     """Build the chapter's DCGAN (generator 7x7x128 -> 14x14x64 -> 28x28x1, discriminator mirrored).
 
     The defaults are the lecture's model (Radford et al.'s transposed convolutions, dropout
@@ -54,7 +66,7 @@ def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None
     """
     generator = models.build_dcgan_generator(latent_dim, image_shape, filters=(128, 64), upsampling=upsampling)
     discriminator = models.build_dcgan_discriminator(image_shape, filters=(64, 128), dropout=dropout)
-    return gans.GAN(generator, discriminator, seed=seed, ema=ema, simultaneous=simultaneous)
+    return GAN(generator, discriminator, seed=seed, ema=ema, simultaneous=simultaneous)
 
 
 def build_self_conditioned(latent_dim: int, frequencies, image_shape=(28, 28, 1), seed: int | None = None,
@@ -68,7 +80,7 @@ def build_self_conditioned(latent_dim: int, frequencies, image_shape=(28, 28, 1)
     discriminator's first convolution but measured worse). Train it on ``(images, cluster labels)`` from
     :func:`gan_keras.models.cluster_images`; sample with :func:`gan_keras.models.build_cluster_generator`.
     """
-    from gan_keras.cgan import ConditionalGAN
+    from gan_keras.trainers.cgan import ConditionalGAN
 
     num_clusters = len(frequencies)
     generator = build_conditional_generator(latent_dim, num_clusters, image_shape, filters=(128, 64),
@@ -109,7 +121,7 @@ def train(config: TrainConfig) -> RunResult:
                                          **choices)
         else:
             gan = build(config.latent_dim, dataset.image_shape, seed=config.seed, **choices)
-        gan.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+        gan.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                     loss=config.loss, **compile_options(config))
     grid_inputs = None
     if num_clusters:  # the grid's fixed noise, each vector with the cluster its first coordinate picks
@@ -130,7 +142,7 @@ def __getattr__(name):
     # The conditional trainer is imported when a self-conditioned DCGAN is built (the
     # lecture's unconditional DCGAN does not need it); the name stays importable from here.
     if name == "ConditionalGAN":
-        from gan_keras.cgan import ConditionalGAN
+        from gan_keras.trainers.cgan import ConditionalGAN
 
         return ConditionalGAN
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

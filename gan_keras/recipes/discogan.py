@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras import gans, io, pairs
-from gan_keras import image2image as i2i
+from gan_keras import engine, io, translation
+from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    run_folder,
+    set_random_seed,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
+from gan_keras.trainers.discogan import DiscoGAN
 
 DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (reconstruction + adversarial)"
 
@@ -28,9 +38,9 @@ RECONSTRUCTION_WEIGHT = 10.0
 
 
 def build(image_shape=(28, 28, 1), reconstruction_weight: float = RECONSTRUCTION_WEIGHT,
-          seed: int | None = None) -> i2i.DiscoGAN:
+          seed: int | None = None) -> DiscoGAN:
     """Build the chapter's DiscoGAN (uncompiled)."""
-    return i2i.DiscoGAN(
+    return DiscoGAN(
         i2i_models.build_disco_generator(image_shape, name="generator_ab"),
         i2i_models.build_disco_generator(image_shape, name="generator_ba"),
         i2i_models.build_disco_discriminator(image_shape, name="discriminator_a"),
@@ -39,11 +49,11 @@ def build(image_shape=(28, 28, 1), reconstruction_weight: float = RECONSTRUCTION
     )
 
 
-def translation_errors(model: i2i.DiscoGAN, data: pairs.UnpairedData) -> dict:
+def translation_errors(model: DiscoGAN, data: pairs.UnpairedData) -> dict:
     """Return the held-out errors: A -> B against the true B images, and the A -> B -> A round trip."""
     fake_b, back = model.round_trip(data.test_a)
-    return {"test_ab_l1": i2i.mean_abs_error(data.test_b, fake_b),
-            "test_round_trip_l1": i2i.mean_abs_error(data.test_a, back)}
+    return {"test_ab_l1": translation.mean_abs_error(data.test_b, fake_b),
+            "test_round_trip_l1": translation.mean_abs_error(data.test_a, back)}
 
 
 def train(config: TrainConfig) -> RunResult:
@@ -55,8 +65,8 @@ def train(config: TrainConfig) -> RunResult:
     out_dir = run_folder(config, data_source=data.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(data.domain_a.shape[1:], seed=config.seed)
-        model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                      gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
+        model.compile(engine.make_optimizer(LEARNING_RATE, name="d_optimizer"),
+                      engine.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     before = translation_errors(model, data)
     callbacks = translation_callbacks(out_dir, data.test_a[:NUM_EXAMPLES], data.test_b[:NUM_EXAMPLES],
                                       show=config.show)
@@ -66,8 +76,8 @@ def train(config: TrainConfig) -> RunResult:
     history = fit_resumable(model, train_ds, config, callbacks)
     summary = {"data": data.source, "domain": domain, "num_a": len(data.domain_a), "num_b": len(data.domain_b),
                "test_ab_l1_before": before["test_ab_l1"], **translation_errors(model, data),
-               "test_ab_l1_identity": i2i.mean_abs_error(data.test_b, data.test_a),
-               "test_ab_l1_blank": i2i.mean_abs_error(data.test_b, -np.ones_like(data.test_b))}
+               "test_ab_l1_identity": translation.mean_abs_error(data.test_b, data.test_a),
+               "test_ab_l1_blank": translation.mean_abs_error(data.test_b, -np.ones_like(data.test_b))}
     files = finish_run(out_dir, config, history, None, callbacks, summary)
     files.append(io.save_model(model.generator_ab, out_dir / "generator_ab.keras"))
     files.append(io.save_model(model.generator_ba, out_dir / "generator_ba.keras"))

@@ -5,12 +5,25 @@ from __future__ import annotations
 import dataclasses
 
 from gan_keras import data as gk_data
-from gan_keras import gans, models
+from gan_keras import engine, models
 from gan_keras.config import fast_mode
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, epochs_for_steps, finish_run,
-    fit_resumable, grid_every, model_scope, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    epochs_for_steps,
+    finish_run,
+    fit_resumable,
+    grid_every,
+    model_scope,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.gan import GAN
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"
 
@@ -26,11 +39,11 @@ FULL = dict(epochs=50, batch_size=128, latent_dim=64, limit=None, loss="non_satu
 FULL_MIN_STEPS = 4400
 
 
-def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None) -> gans.GAN:
+def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None) -> GAN:
     """Build and compile the chapter's vanilla GAN."""
     generator = models.build_mlp_generator(latent_dim, image_shape, hidden_units=(128,))
     discriminator = models.build_mlp_discriminator(image_shape, hidden_units=(128,))
-    return gans.GAN(generator, discriminator, seed=seed)
+    return GAN(generator, discriminator, seed=seed)
 
 
 def train(config: TrainConfig) -> RunResult:
@@ -45,7 +58,7 @@ def train(config: TrainConfig) -> RunResult:
     out_dir = run_folder(config, data_source=dataset.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
-        gan.compile(gans.make_optimizer(), gans.make_optimizer(), loss=config.loss, **compile_options(config))
+        gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show, every=grid_every(config.epochs))
     train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras import gans, pairs
-from gan_keras import image2image as i2i
+from gan_keras import engine, translation
+from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.pix2pix import Pix2Pix
 
 DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --data facades online)"
 
@@ -32,12 +43,12 @@ TEST_LIMIT = 256  # held-out pairs for the translation error
 def translation_callbacks(out_dir, inputs, targets=None, show: bool = False, checkpoint: bool = True) -> list:
     """Return the callbacks of an image-to-image run: input | output | target grids, trace, NaN guard,
     history and (``checkpoint=True``) the ``TrainingCheckpoint`` that ``--resume`` uses."""
-    return standard_callbacks(out_dir, grid=i2i.TranslationGrid(out_dir, inputs, targets, show=show),
+    return standard_callbacks(out_dir, grid=translation.TranslationGrid(out_dir, inputs, targets, show=show),
                               checkpoint=checkpoint)
 
 
 def build(input_shape=(28, 28, 1), target_shape=(28, 28, 1), l1_weight: float = 100.0,
-          seed: int | None = None) -> i2i.Pix2Pix:
+          seed: int | None = None) -> Pix2Pix:
     """Build the chapter's pix2pix (uncompiled): filters sized to the image (28x28 digits or 256x256 facades)."""
     size = input_shape[0]
     if size >= 256:
@@ -48,7 +59,7 @@ def build(input_shape=(28, 28, 1), target_shape=(28, 28, 1), l1_weight: float = 
         g_filters, d_filters, dropout = (32, 64), (32, 64), 0.0
     generator = i2i_models.build_unet_generator(input_shape, target_shape[-1], g_filters, dropout=dropout)
     discriminator = i2i_models.build_patchgan_discriminator(input_shape, target_shape, d_filters)
-    return i2i.Pix2Pix(generator, discriminator, l1_weight=l1_weight, seed=seed)
+    return Pix2Pix(generator, discriminator, l1_weight=l1_weight, seed=seed)
 
 
 def _test_pairs(config: TrainConfig, task: str) -> pairs.PairedData:
@@ -67,9 +78,9 @@ def train(config: TrainConfig) -> RunResult:
     lr = LEARNING_RATE["facades" if train_pairs.name == "facades" else "digits"]
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(train_pairs.input_shape, train_pairs.target_shape, seed=config.seed)
-        model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+        model.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                       **compile_options(config))
-    error_before = i2i.mean_abs_error(test.targets, model.translate(test.inputs))
+    error_before = translation.mean_abs_error(test.targets, model.translate(test.inputs))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(train_pairs.inputs, train_pairs.targets, config.batch_size, seed=config.seed)
@@ -78,8 +89,8 @@ def train(config: TrainConfig) -> RunResult:
     summary = {
         "data": train_pairs.source, "num_pairs": len(train_pairs), "task": task,
         "test_l1_before": error_before,
-        "test_l1": i2i.mean_abs_error(test.targets, model.translate(test.inputs)),
-        "test_l1_input_as_output": i2i.mean_abs_error(test.targets, test.inputs)
+        "test_l1": translation.mean_abs_error(test.targets, model.translate(test.inputs)),
+        "test_l1_input_as_output": translation.mean_abs_error(test.targets, test.inputs)
         if test.input_shape == test.target_shape else None,
         "test_l1_blank": float(np.mean(np.abs(test.targets + 1.0))),
     }

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from gan_keras import data as gk_data
-from gan_keras import io, models, sgan
+from gan_keras import engine, io, models, semi_supervised
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.sgan import SGAN
 
 DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels, feature matching"
 
@@ -24,12 +35,12 @@ FULL = dict(epochs=30, batch_size=64, latent_dim=64, limit=None, per_class=10)
 
 
 def build(latent_dim: int = 64, image_shape=(28, 28, 1), num_classes: int = 10,
-          seed: int | None = None, **compile_kwargs) -> sgan.SGAN:
+          seed: int | None = None, **compile_kwargs) -> SGAN:
     """Build and compile the chapter's SGAN (``compile_kwargs`` go to ``compile``, e.g. ``jit_compile``)."""
     generator = models.build_sgan_generator(latent_dim, image_shape)
     discriminator = models.build_sgan_discriminator(image_shape, num_classes)
-    model = sgan.SGAN(generator, discriminator, seed=seed)
-    model.compile(sgan.make_optimizer(name="d_optimizer"), sgan.make_optimizer(name="g_optimizer"),
+    model = SGAN(generator, discriminator, seed=seed)
+    model.compile(engine.make_optimizer(name="d_optimizer"), engine.make_optimizer(name="g_optimizer"),
                   **compile_kwargs)
     return model
 
@@ -47,20 +58,20 @@ def train(config: TrainConfig) -> RunResult:
     if train_data.labels is None:
         raise ValueError(f"dataset {config.data!r} has no labels: the SGAN needs a few labelled images")
     test_data = gk_data.load_images(config.data, split="test") if train_data.name in gk_data.DATASETS else None
-    keep = sgan.labelled_subset(train_data.labels, per_class, config.seed)
+    keep = semi_supervised.labelled_subset(train_data.labels, per_class, config.seed)
     out_dir = run_folder(config, data_source=train_data.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(config.latent_dim, train_data.image_shape, train_data.num_classes, seed=config.seed,
                       **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show)
-    train_ds = sgan.make_sgan_dataset(train_data.images[keep], train_data.labels[keep], train_data.images,
+    train_ds = semi_supervised.make_sgan_dataset(train_data.images[keep], train_data.labels[keep], train_data.images,
                                       batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
     history = fit_resumable(model, train_ds, config, callbacks)
     summary = {"data": train_data.source, "num_images": len(train_data), "per_class": per_class,
                "num_labelled": int(len(keep))}
     if test_data is not None:
-        summary["test_accuracy"] = sgan.classifier_accuracy(model.discriminator, test_data.images,
+        summary["test_accuracy"] = semi_supervised.classifier_accuracy(model.discriminator, test_data.images,
                                                             test_data.labels)
         summary["num_test_images"] = len(test_data)
     files = finish_run(out_dir, config, history, model.generator, callbacks, summary)

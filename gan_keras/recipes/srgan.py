@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from gan_keras import config as gk_config
-from gan_keras import gans, pairs
-from gan_keras import image2image as i2i
+from gan_keras import engine, translation
+from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    run_folder,
+    set_random_seed,
 )
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
+from gan_keras.trainers.srgan import SRGAN
 
 DESCRIPTION = "SRGAN: 4x super-resolution (7x7 -> 28x28 digits), content + 1e-3 adversarial loss"
 
@@ -28,12 +38,12 @@ ADVERSARIAL_WEIGHT = 1e-3  # the paper's weight of the adversarial term
 
 
 def build(low_res_shape=(7, 7, 1), scale: int = SCALE, adversarial_weight: float = ADVERSARIAL_WEIGHT,
-          seed: int | None = None) -> i2i.SRGAN:
+          seed: int | None = None) -> SRGAN:
     """Build the chapter's SRGAN (uncompiled)."""
     generator = i2i_models.build_sr_generator(low_res_shape, scale)
     high_res_shape = (low_res_shape[0] * scale, low_res_shape[1] * scale, low_res_shape[2])
     discriminator = i2i_models.build_sr_discriminator(high_res_shape)
-    return i2i.SRGAN(generator, discriminator, adversarial_weight=adversarial_weight, seed=seed)
+    return SRGAN(generator, discriminator, adversarial_weight=adversarial_weight, seed=seed)
 
 
 def compare_with_bicubic(generator, test: pairs.PairedData, classifier=None) -> dict:
@@ -46,7 +56,7 @@ def compare_with_bicubic(generator, test: pairs.PairedData, classifier=None) -> 
     factor = test.target_shape[0] // test.input_shape[0]
     bicubic = pairs.bicubic_upsample(test.inputs, factor)
     upsampled = generator.predict(test.inputs, batch_size=256, verbose=0)
-    result = {"psnr_bicubic": i2i.psnr(test.targets, bicubic), "psnr_srgan": i2i.psnr(test.targets, upsampled)}
+    result = {"psnr_bicubic": translation.psnr(test.targets, bicubic), "psnr_srgan": translation.psnr(test.targets, upsampled)}
     if classifier is not None:
         if test.labels is None:
             raise ValueError("the classifier accuracy needs labelled test digits")
@@ -69,8 +79,8 @@ def train(config: TrainConfig) -> RunResult:
     out_dir = run_folder(config, data_source=train_pairs.source)
     with model_scope(config):  # float16 layers with --mixed-precision; --strategy
         model = build(train_pairs.input_shape, SCALE, seed=config.seed)
-        model.compile(gans.make_optimizer(LEARNING_RATE, name="d_optimizer"),
-                      gans.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
+        model.compile(engine.make_optimizer(LEARNING_RATE, name="d_optimizer"),
+                      engine.make_optimizer(LEARNING_RATE, name="g_optimizer"), **compile_options(config))
     callbacks = translation_callbacks(out_dir, test.inputs[:NUM_EXAMPLES], test.targets[:NUM_EXAMPLES],
                                       show=config.show)
     train_ds = pairs.make_pair_dataset(train_pairs.inputs, train_pairs.targets, config.batch_size, seed=config.seed)
@@ -78,7 +88,7 @@ def train(config: TrainConfig) -> RunResult:
     history = fit_resumable(model, train_ds, config, callbacks)
     classifier = None
     if config.extra.get("classifier", not gk_config.fast_mode()):
-        from gan_keras.classifier import get_classifier
+        from gan_keras.measure.classifier import get_classifier
 
         classifier = get_classifier(config.data)
     summary = {"data": train_pairs.source, "num_pairs": len(train_pairs), "scale": SCALE,

@@ -13,13 +13,23 @@ import keras
 import numpy as np
 
 from gan_keras import data as gk_data
-from gan_keras import io, plots
-from gan_keras import vae as gk_vae
+from gan_keras import io, latent, plots
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
-    ALL_OPTIONS, BASE_SETTINGS, RunResult, TrainConfig, compile_options, defaults, finish_run, fit_resumable,
-    model_scope, run_folder, standard_callbacks, set_random_seed,
+    ALL_OPTIONS,
+    BASE_SETTINGS,
+    RunResult,
+    TrainConfig,
+    compile_options,
+    defaults,
+    finish_run,
+    fit_resumable,
+    model_scope,
+    run_folder,
+    set_random_seed,
+    standard_callbacks,
 )
+from gan_keras.trainers.vae import VAE
 
 DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), reparameterised z, decoder"
 
@@ -28,20 +38,20 @@ OPTIONS = ALL_OPTIONS
 # The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
 SETTINGS = BASE_SETTINGS + ("latent_dim",)
 NOT_USED = {"loss": "the VAE has no GAN loss to choose; its loss is reconstruction + KL "
-                     "(see gan_keras.vae)"}
+                     "(see gan_keras.trainers.vae)"}
 
 FAST = dict(epochs=3, batch_size=64, latent_dim=16, limit=512)
 FULL = dict(epochs=50, batch_size=64, latent_dim=16, limit=None)
 
 
-def build(latent_dim: int = 16, image_shape=(28, 28, 1), beta: float = 1.0, seed: int | None = None) -> gk_vae.VAE:
+def build(latent_dim: int = 16, image_shape=(28, 28, 1), beta: float = 1.0, seed: int | None = None) -> VAE:
     """Build the chapter's VAE (not compiled)."""
     encoder = build_vae_encoder(latent_dim, image_shape)
     decoder = build_vae_decoder(latent_dim, image_shape)
-    return gk_vae.VAE(encoder, decoder, beta=beta, seed=seed)
+    return VAE(encoder, decoder, beta=beta, seed=seed)
 
 
-def write_pictures(vae: gk_vae.VAE, out_dir, test_images, test_labels=None, num: int = 16) -> list:
+def write_pictures(vae: VAE, out_dir, test_images, test_labels=None, num: int = 16) -> list:
     """Write reconstructions (and the 2-D latent map and scatter when latent_dim is 2); return paths."""
     files = []
     originals = test_images[:num]
@@ -49,7 +59,7 @@ def write_pictures(vae: gk_vae.VAE, out_dir, test_images, test_labels=None, num:
     files.append(plots.save_image_grid(pair, out_dir / "reconstructions.png", nrows=2, pad=1))
     if vae.latent_dim == 2:
         side = 15
-        files.append(plots.save_image_grid(vae.decode(gk_vae.latent_grid(side)), out_dir / "latent_map.png",
+        files.append(plots.save_image_grid(vae.decode(latent.latent_grid(side)), out_dir / "latent_map.png",
                                            nrows=side))
         z_mean, _ = vae.encode(test_images)
         files.append(io.save_figure(plots.plot_latent_scatter(z_mean, test_labels), out_dir / "latent_scatter.png"))
@@ -60,7 +70,7 @@ def train(config: TrainConfig) -> RunResult:
     """Train the VAE and write its run folder."""
     if config.loss is not None:
         raise ValueError(f"the VAE has no GAN loss to choose (got --loss {config.loss}); its loss is "
-                         "reconstruction + KL (see gan_keras.vae)")
+                         "reconstruction + KL (see gan_keras.trainers.vae)")
     config = config.with_defaults(**defaults(FAST, FULL))
     beta = float(config.extra.get("beta", 1.0))
     set_random_seed(config.seed)

@@ -40,7 +40,7 @@ class Autoencoder(_EncoderDecoder):
         self.decoder = check_model(decoder, "decoder")
         if len(encoder.outputs) != 1:
             raise ValueError(f"the encoder must return one code z, got {len(encoder.outputs)} outputs "
-                             "(a VAE's encoder returns [z_mean, z_log_var]: use gan_keras.vae.VAE)")
+                             "(a VAE's encoder returns [z_mean, z_log_var]: use gan_keras.trainers.vae.VAE)")
         self.latent_dim, self.sample_shape, self.decoder_logits = encoder_decoder_parts(
             encoder, decoder, "gan_keras.models.autoencoder.build_autoencoder")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")

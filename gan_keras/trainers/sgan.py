@@ -63,7 +63,7 @@ def _sgan_batch(data):
     if not (isinstance(data, (tuple, list)) and len(data) == 2
             and isinstance(data[0], (tuple, list)) and len(data[0]) == 2):
         raise ValueError("SGAN.fit expects batches ((labelled_images, labels), real_images); "
-                         "build them with gan_keras.sgan.make_sgan_dataset")
+                         "build them with gan_keras.semi_supervised.make_sgan_dataset")
     (labelled_images, labels), real_images = data
     return (labelled_images, labels), real_images
 
@@ -74,7 +74,7 @@ class SGAN(Trainer):
     ``discriminator`` maps images to ``num_classes`` logits and has a layer named
     ``features`` (see ``gan_keras.models.build_sgan_discriminator``). ``fit`` takes a
     dataset of ``((labelled_images, labels), real_images)`` from
-    :func:`gan_keras.sgan.make_sgan_dataset`. Introduced in ``notebooks/08_semi_supervised_gan.ipynb``.
+    :func:`gan_keras.semi_supervised.make_sgan_dataset`. Introduced in ``notebooks/08_semi_supervised_gan.ipynb``.
     """
 
     def __init__(self, generator, discriminator, generator_objective: str = "feature_matching",

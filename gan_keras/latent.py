@@ -1,19 +1,10 @@
-"""The variational autoencoder of chapter 07: the trainer, its losses and latent-space pictures.
+"""The latent space of chapter 07: grids and straight lines through it, and a Gaussian fitted to codes.
 
-The trainer and its losses live in :mod:`gan_keras.trainers.vae` (written in ``keras.ops``;
-its ``step`` runs on TensorFlow, JAX and PyTorch through :func:`gan_keras.engine.minimize`);
-this module re-exports them under the names the chapter uses (``from gan_keras import vae``)
-and keeps the latent-space helpers (NumPy).
-
-Metric names (the same in the progress bar, the history and ``history.json``):
-
-- ``reconstruction_loss``: ``-log p(x|z)`` under independent Bernoulli pixels, summed over
-  the pixels of an image (nats per image), averaged over the batch. Pixels in ``[-1, 1]``
-  are mapped to ``[0, 1]`` targets.
-- ``kl_loss``: ``KL(q(z|x) || N(0, I))`` in closed form, summed over the latent dimensions
-  (nats per image), averaged over the batch.
-- ``total_loss``: their sum (``beta = 1``: the negative evidence lower bound). It is not
-  called ``loss`` because Keras keeps a ``loss`` tracker of its own.
+NumPy helpers for the VAE (:class:`gan_keras.trainers.vae.VAE`), the plain autoencoder
+(:class:`gan_keras.trainers.autoencoder.Autoencoder`) and any generator of the course:
+:func:`latent_grid` (points evenly spaced in prior probability), :func:`interpolate` (a line
+between two codes) and :func:`fit_latent_gaussian` (the usual repair of a plain autoencoder:
+sample codes from a Gaussian fitted to the training images' codes, not from N(0, I)).
 """
 
 from __future__ import annotations
@@ -21,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from gan_keras import validate
-from gan_keras.trainers.vae import VAE, encoder_decoder_parts, kl_loss, reconstruction_loss  # noqa: F401
 
-__all__ = ["VAE", "encoder_decoder_parts", "interpolate", "kl_loss", "latent_grid", "reconstruction_loss"]
+__all__ = ["fit_latent_gaussian", "interpolate", "latent_grid"]
 
 
 # --------------------------------------------------------------------------------------
@@ -61,3 +51,14 @@ def interpolate(z_start, z_end, steps: int = 8) -> np.ndarray:
     validate.integer(steps, "steps", minimum=2)
     t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
     return ((1 - t) * a[:, None, :] + t * b[:, None, :]).reshape(-1, a.shape[1])
+
+
+def fit_latent_gaussian(codes):
+    """Return ``(mean, covariance)`` of codes: a Gaussian fitted afterwards to the autoencoder's codes.
+
+    Sampling from it is the usual repair of a plain autoencoder; chapter 07 shows it next to N(0, I).
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.ndim != 2 or len(codes) < 2:
+        raise ValueError(f"codes must be (n >= 2, latent_dim), got shape {codes.shape}")
+    return codes.mean(axis=0), np.cov(codes, rowvar=False)

@@ -14,7 +14,7 @@ forwards every line except the known, harmless ones of :data:`CHATTER`:
   Dropping the line changes no computation (the graph runs exactly as without the filter).
 
 Any other line, in TensorFlow's log format or not, goes through unchanged.
-Introduced in every notebook's setup cell (through ``gan_keras.notebook.setup``).
+Introduced in every notebook's setup cell (through ``gan_keras.app.notebook.setup``).
 """
 
 from __future__ import annotations

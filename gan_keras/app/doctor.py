@@ -279,7 +279,7 @@ def collect(probe_network: bool = True) -> Report:
 
     report = Report()
     report.add("Python", f"{platform.python_version()} ({sys.executable})")
-    report.add("gan_keras", f"{__version__} ({Path(__file__).resolve().parent})")
+    report.add("gan_keras", f"{__version__} ({Path(__file__).resolve().parents[1]})")
     try:
         config.check_backend_setting()
         backend_problem = None
@@ -287,7 +287,7 @@ def collect(probe_network: bool = True) -> Report:
         backend_problem = str(exc)
     wanted = None
     if backend_problem is None:  # the backend Keras runs on (once imported), else the one it will
-        from gan_keras import notebook
+        from gan_keras.app import notebook
 
         wanted = notebook.active_backend()
     if wanted in ("jax", "torch"):  # TensorFlow is neither needed nor imported
@@ -297,7 +297,7 @@ def collect(probe_network: bool = True) -> Report:
             report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
                        "install the course's requirements: pip install -r requirements.txt, then restart")
         else:
-            from gan_keras import notebook
+            from gan_keras.app import notebook
 
             try:
                 warnings = notebook.check_keras_version(keras.__version__)
@@ -322,7 +322,7 @@ def collect(probe_network: bool = True) -> Report:
             report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
                        "install the course's requirements: pip install -r requirements.txt, then restart")
     if tf is not None:
-        from gan_keras import notebook
+        from gan_keras.app import notebook
 
         warnings = []
         if keras is not None:

@@ -5,7 +5,7 @@ One machine, several GPUs (or logical CPU devices in the tests)::
     strategy = distribute.get_strategy("mirrored")
     with strategy.scope():                      # variables are created once per device
         gan = recipes.gan.build(latent_dim, image_shape, seed=0)
-        gan.compile(gans.make_optimizer(), gans.make_optimizer())
+        gan.compile(engine.make_optimizer(), engine.make_optimizer())
     gan.fit(dataset_of_global_batches, ...)     # each batch is split across the replicas
 
 Several machines: set ``TF_CONFIG`` on every worker (the cluster's addresses and this
@@ -34,7 +34,7 @@ under this strategy (:func:`patch_keras_multi_worker_reduction`). Tested with tw
 processes talking over localhost (``tests/test_multi_worker.py``): the workers' weights
 equal those of one device trained on the same global batches.
 
-What the trainers do about it (``gan_keras.gans``): each replica sees
+What the trainers do about it (``gan_keras.trainers``, through ``gan_keras.engine``): each replica sees
 ``global_batch / num_replicas`` samples and divides its mean loss by the number of
 replicas, because the replicas' gradients are *summed*; each replica draws its own slice
 of the global batch's noise. One update on ``n`` devices then equals one update on one
@@ -49,7 +49,7 @@ that ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` makes, see :func:`sp
 
     with distribute.data_parallel().scope():    # variables replicated on every device
         gan = recipes.gan.build(latent_dim, image_shape, seed=0)
-        gan.compile(gans.make_optimizer(), gans.make_optimizer())
+        gan.compile(engine.make_optimizer(), engine.make_optimizer())
         gan.fit(dataset_of_global_batches, ...)  # each batch is sharded across the devices
 
 The distribution must be in force while the models are built *and* while they train (the
@@ -63,12 +63,12 @@ on JAX; PyTorch has neither path (a clear error).
 
 from __future__ import annotations
 
-from gan_keras import validate
-
 import json
 import os
 import socket
 import sys
+
+from gan_keras import validate
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 

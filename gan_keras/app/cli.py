@@ -301,7 +301,7 @@ def _add_evaluate(sub) -> None:
 
 
 def _run_evaluate_inception(args) -> int:
-    from gan_keras import evaluation
+    from gan_keras.measure import evaluation
 
     result = evaluation.evaluate_run(args.run_folder, data_name=args.data, num_samples=args.num_samples,
                                      seed=args.seed, features="inception", weights=args.weights or "imagenet")
@@ -317,7 +317,7 @@ def _run_evaluate_inception(args) -> int:
 
 
 def _run_evaluate(args) -> int:
-    from gan_keras import evaluation
+    from gan_keras.measure import evaluation
 
     if args.features == "inception":
         return _run_evaluate_inception(args)
@@ -347,7 +347,7 @@ def _add_doctor(sub) -> None:
 
 
 def _run_doctor(args) -> int:
-    from gan_keras import doctor
+    from gan_keras.app import doctor
 
     if args.short:
         print(doctor.short_report())
@@ -389,7 +389,7 @@ def _run_notebooks(args) -> int:
     if not paths:
         raise FileNotFoundError("no notebooks/*.ipynb here: run this in the course repository, or name the notebooks")
     if args.version == "html":
-        from gan_keras import course_html
+        from gan_keras.app import course_html
 
         pages = course_html.build_html(paths, out, fast=args.fast, offline=True if args.offline else None)
         failed = [p for p in pages if p.errors]
@@ -397,7 +397,7 @@ def _run_notebooks(args) -> int:
             print(f"{page.notebook.stem}: {'; '.join(page.errors)}", file=sys.stderr)
         return 1 if failed else 0
 
-    from gan_keras import notebook
+    from gan_keras.app import notebook
 
     written = notebook.write_versions(paths, out, args.version)
     for path in written:

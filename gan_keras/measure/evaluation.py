@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import validate
-from gan_keras import config, io, metrics
+from gan_keras import config, io, validate
 from gan_keras import data as gk_data
+from gan_keras.measure import metrics
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -58,7 +58,7 @@ def evaluate_samples(samples, test_images, validation_images, classifier=None, d
     blurred mean image), which is how chapter 07 shows what each number rewards.
     Introduced in ``notebooks/07_vae_vs_gan.ipynb``.
     """
-    from gan_keras.classifier import get_classifier
+    from gan_keras.measure.classifier import get_classifier
 
     shape = None if classifier is None else classifier.model.input_shape[1:]
     samples = gk_data.check_images(samples, "samples", expected_shape=shape)
@@ -128,9 +128,9 @@ def evaluate_generator_inception(generator, data_name: str = "mnist", num_sample
     """Return the standard FID and KID (Inception-v3 pool features) of a generator's samples.
 
     The real images are the test split (up to ``num_samples`` of them, in a fixed random
-    order). Default samples: 128 in fast mode, 10 000 otherwise. See :mod:`gan_keras.inception`.
+    order). Default samples: 128 in fast mode, 10 000 otherwise. See :mod:`gan_keras.measure.inception`.
     """
-    from gan_keras import inception
+    from gan_keras.measure import inception
 
     num_samples = num_samples or config.fast_or_full(128, inception.RECOMMENDED_SAMPLES)
     test = gk_data.load_images(data_name, split="test")

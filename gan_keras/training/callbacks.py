@@ -284,7 +284,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     def _state_variables(self, model):
         if hasattr(model, "state_variables"):
             return model.state_variables()
-        from gan_keras.gans import state_variables
+        from gan_keras.engine import state_variables
 
         return state_variables(model)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gan_keras import data as gk_data
-from gan_keras import metrics
+from gan_keras.measure import metrics
 
 FEATURE_SIZE = 2048
 IMAGE_SIZE = 299

@@ -1,10 +1,9 @@
-"""The conditional GAN: its trainers (re-exported) and the helpers of chapter 04.
+"""The conditional GAN's helpers (chapter 04): class grids, conditioned inputs, moving between classes.
 
-The trainers live in :mod:`gan_keras.trainers.cgan` (``ConditionalGAN``, whose two players
-also see the class label, and ``AuxiliaryClassifierGAN``); this module re-exports them
-(``from gan_keras.cgan import ConditionalGAN``) and holds the chapter's helpers: the class
-grid's inputs, the conditioned inputs of the exercises, the interpolation between classes.
-It imports no backend: the helpers are ``keras.ops`` and NumPy.
+The trainers are :class:`gan_keras.trainers.cgan.ConditionalGAN` (both players also see the
+class label) and :class:`gan_keras.trainers.cgan.AuxiliaryClassifierGAN`; this module holds
+what the chapter does around them: the class grid's inputs, the conditioned inputs of the
+exercises (4.1, 4.2) and the interpolation between classes. ``keras.ops`` and NumPy only.
 """
 
 from __future__ import annotations
@@ -12,10 +11,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import ops
-
-from gan_keras import gans, validate  # noqa: F401  (names of this module before the trainers moved)
-from gan_keras.gans import model_input_shape, model_output_shape, split_batch  # noqa: F401
-from gan_keras.trainers.cgan import AuxiliaryClassifierGAN, ConditionalGAN, _two_inputs  # noqa: F401
 
 
 def class_inputs(num_classes: int = 10, per_class: int = 10, latent_dim: int = 64, seed: int = 1234,

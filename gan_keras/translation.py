@@ -1,36 +1,18 @@
-"""Image-to-image trainers (pix2pix, SRGAN, DiscoGAN), the loss pieces they add to the GAN game,
-the measures of a translation and the sample grid that shows one.
+"""Image-to-image translation (chapter 10): how close a translation comes, and the grid that shows one.
 
-The trainers live in :mod:`gan_keras.trainers.pix2pix`, :mod:`gan_keras.trainers.srgan` and
-:mod:`gan_keras.trainers.discogan` (written in ``keras.ops``; each player's update goes
-through :func:`gan_keras.engine.minimize`, so they run on TensorFlow, JAX and PyTorch); this
-module re-exports them under the names the chapter uses (``from gan_keras import image2image``).
-They follow ``gan_keras.gans.GAN``: ``compile(d_optimizer=..., g_optimizer=...)``, trackers
-listed in ``metrics``, a ``d_step`` and a ``g_step`` per batch, and the metric names
-``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` plus one model-specific term (``l1``,
-``content_loss``, ``cycle_loss``). ``fit`` receives ``(input, target)`` batches (DiscoGAN:
-``(a, b)`` batches of unrelated images).
-
-The losses are pure functions (tensors in, a scalar out), next to the trainers that use
-them: the L1 term of pix2pix, SRGAN's content loss and DiscoGAN's reconstruction (cycle)
-loss. The adversarial parts come from ``gan_keras.losses``. :func:`psnr` and
-:func:`mean_abs_error` measure a translation in NumPy.
+The trainers are :class:`gan_keras.trainers.pix2pix.Pix2Pix`, :class:`gan_keras.trainers.srgan.SRGAN`
+and :class:`gan_keras.trainers.discogan.DiscoGAN` (their losses live beside them: ``l1_loss``,
+``content_loss``, ``cycle_loss``); the data are :mod:`gan_keras.data.pairs`. This module measures
+a translation in NumPy (:func:`psnr`, :func:`mean_abs_error`) and draws fixed examples every
+epoch (:class:`TranslationGrid`: input | output | target).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gan_keras import callbacks as gk_callbacks
 from gan_keras import plots
-from gan_keras.trainers._translator import (  # noqa: F401  (the names this module had)
-    _TwoPlayerTranslator, check_pair as _check_pair, check_weight as _check_weight,
-    match_channels as _match_channels, nearest_resize as _nearest_resize,
-)
-from gan_keras.trainers.discogan import DiscoGAN, cycle_loss, reconstruction_loss  # noqa: F401
-from gan_keras.trainers.pix2pix import Pix2Pix, l1_loss, pix2pix_generator_loss  # noqa: F401
-from gan_keras.trainers.srgan import SRGAN, content_loss  # noqa: F401
-
+from gan_keras.training import callbacks as gk_callbacks
 
 # ---------------------------------------------------------------------------------------
 # Measures of a translation (NumPy)
@@ -90,8 +72,3 @@ class TranslationGrid(gk_callbacks.SampleGrid):
 
             display(plots.show_translations(columns, title=f"epoch {epoch + 1}"))
 
-
-__all__ = [
-    "DiscoGAN", "Pix2Pix", "SRGAN", "TranslationGrid", "content_loss", "cycle_loss", "l1_loss",
-    "mean_abs_error", "pix2pix_generator_loss", "psnr", "reconstruction_loss",
-]

@@ -125,13 +125,13 @@ def setup(verbose: bool = True, quiet: bool = True) -> bool:
 
     Introduced in every notebook's setup cell. On TensorFlow (the default) its versions are
     checked and TensorFlow's harmless C++ start-up and graph-optimiser lines are kept out of
-    the notebook (``gan_keras.quiet``); real warnings and errors still show. With
+    the notebook (``gan_keras.app.quiet``); real warnings and errors still show. With
     ``KERAS_BACKEND=jax`` or ``torch`` the first line names that framework and its version
     instead, and TensorFlow is not imported.
     """
     config.check_backend_setting()
     if quiet:
-        from gan_keras import quiet as _quiet
+        from gan_keras.app import quiet as _quiet
 
         _quiet.filter_tensorflow_chatter()
     backend = active_backend()
@@ -177,14 +177,14 @@ def _print_rest(warnings, gpus, fast) -> None:
         print(f"Warning: {warning}")
     print(gpu_message(gpus, fast))
     print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
-    from gan_keras import doctor
+    from gan_keras.app import doctor
 
     print(doctor.short_report())
 
 
 def _setup_other_backend(backend: str, verbose: bool) -> bool:
     """``setup`` on JAX or PyTorch: that framework's version and GPUs; TensorFlow is not needed."""
-    from gan_keras import doctor
+    from gan_keras.app import doctor
 
     label, module_name = doctor.FRAMEWORKS[backend]
     try:

@@ -12,10 +12,10 @@ The generator learns by feature matching (Salimans et al.): the mean of the
 discriminator's ``features`` layer on generated images should match that on real ones.
 The generated images need not look good; they teach the classifier where the data is not.
 
-The trainer and its losses live in :mod:`gan_keras.trainers.sgan` (re-exported here); this
-module holds the data (:func:`make_sgan_dataset`: a ``tf.data`` pipeline on TensorFlow, a
+The trainer and its losses are :class:`gan_keras.trainers.sgan.SGAN`; this module holds
+the data (:func:`make_sgan_dataset`: a ``tf.data`` pipeline on TensorFlow, a
 ``keras.utils.PyDataset`` on JAX and PyTorch) and the comparison with a supervised-only
-baseline. It imports TensorFlow only when Keras runs on it, and only when a dataset is made.
+baseline (:func:`compare_with_supervised`).
 """
 
 from __future__ import annotations
@@ -25,17 +25,8 @@ import numpy as np
 
 from gan_keras import data as gk_data
 from gan_keras import engine, validate
-from gan_keras import losses as gan_losses  # noqa: F401  (names of this module before the trainer moved)
-from gan_keras.config import require_tensorflow_backend  # noqa: F401
-from gan_keras.gans import (  # noqa: F401
-    TrainerMixin, apply_loss_gradients, check_model, compile_players, make_optimizer, model_input_shape,
-    model_output_shape, prepare_loss, replica_latent,
-)
-from gan_keras.models.sgan import FEATURE_LAYER  # noqa: F401
-from gan_keras.trainers.sgan import (  # noqa: F401
-    GENERATOR_OBJECTIVES, SGAN, feature_matching_loss, real_fake_logit, supervised_loss, unsupervised_loss,
-)
-
+from gan_keras.engine import make_optimizer
+from gan_keras.trainers.sgan import SGAN
 
 # ---------------------------------------------------------------------------------------
 # Data and the comparison with a supervised-only baseline
