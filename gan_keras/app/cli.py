@@ -11,179 +11,33 @@ import os
 import sys
 from pathlib import Path
 
-from gan_keras import validate
+from gan_keras.app.arguments import (
+    _Parser,
+    above,
+    at_least,
+    content_layer,
+    data_name,
+    dataset_name,
+    layer_weights,
+    loss_name,
+    non_negative_float,
+    non_negative_int,
+    notebook_file,
+    output_folder,
+    output_png,
+    picture,
+    positive_float,
+    positive_int,
+    run_folder_arg,
+    style_layers,
+    weights_arg,
+)
 from gan_keras.config import UnavailableError
 from gan_keras.io import MACHINE_ERRNOS, MachineError
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
                FileExistsError, PermissionError)
 MACHINE_ERRORS = (MachineError,)
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, not a usage block."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _argument_type(convert, check, what: str, name: str):
-    """Return an argparse ``type``: ``convert`` the text (else "expected WHAT"), then ``check``
-    it with a helper of :mod:`gan_keras.validate` (its message, said of the option)."""
-
-    def parse(text: str):
-        try:
-            value = convert(text)
-        except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        try:
-            result = check(value, "VALUE")
-        except (TypeError, ValueError, OSError) as exc:
-            message = str(exc).replace("VALUE must be", "expected", 1).replace("VALUE ", "", 1)
-            raise argparse.ArgumentTypeError(message) from None
-        return value if result is None else result
-
-    parse.__name__ = name
-    return parse
-
-
-def _text(text: str) -> str:
-    return text
-
-
-positive_int = _argument_type(int, validate.positive_int, "a positive integer", "positive_int")
-non_negative_int = _argument_type(int, validate.non_negative_int, "an integer >= 0", "non_negative_int")
-positive_float = _argument_type(float, validate.positive_number, "a positive number", "positive_float")
-non_negative_float = _argument_type(float, validate.non_negative_number, "a number >= 0", "non_negative_float")
-output_folder = _argument_type(_text, lambda v, n: str(validate.output_folder(v, n)) and v, "a folder",
-                               "output_folder")
-output_png = _argument_type(_text, lambda v, n: str(validate.output_file(v, n, suffixes=(".png",))) and v,
-                            "a .png file name", "output_png")
-
-
-def at_least(minimum: int, why: str):
-    """An integer option with a lower bound a model needs (``why`` says which)."""
-    def check(value, name):
-        validate.integer(value, name)
-        if value < minimum:
-            raise ValueError(f"{name} must be an integer >= {minimum} ({why}), got {value}")
-    return _argument_type(int, check, f"an integer >= {minimum}", f"int_at_least_{minimum}")
-
-
-def above(minimum: float, why: str):
-    """A finite number strictly above ``minimum`` (``why`` says why)."""
-    def check(value, name):
-        validate.number(value, name)
-        if not value > minimum:
-            raise ValueError(f"{name} must be a number > {minimum:g} ({why}), got {value:g}")
-    return _argument_type(float, check, f"a number > {minimum:g}", f"float_above_{minimum:g}")
-
-
-def _loss_name(value, name):
-    from gan_keras import losses
-
-    losses.get_loss_pair(value)  # "unknown loss 'x': expected one of ..."
-
-
-def _data_name(value, name):
-    """A dataset name (the recipe checks which) or a folder of images that exists."""
-    looks_like_path = os.sep in value or "/" in value or os.path.exists(value) or value in (".", "..")
-    if looks_like_path:
-        folder = validate.input_folder(value, "folder")
-        suffixes = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # gan_keras.data.IMAGE_SUFFIXES
-        if not any(p.suffix.lower() in suffixes for p in folder.rglob("*")):
-            raise ValueError(f"folder {value!r} holds no images (looked for {', '.join(suffixes)})")
-        return value
-    if not value:
-        raise ValueError("expected a dataset name or a folder, got an empty string")
-    return value
-
-
-def _dataset(value, name):
-    from gan_keras import data
-
-    validate.choice(value, "dataset", data.DATASETS)
-
-
-def _weights(value, name):
-    if value.lower() in ("imagenet", "none", "random"):
-        return value
-    from gan_keras import images
-
-    images.check_weights_file(value)
-    return value
-
-
-def _picture(value, name):
-    """A sample name, an http(s) address, or a picture file that opens."""
-    from gan_keras import images
-
-    if value in images.SAMPLES or images._is_url(value):
-        return value
-    path = Path(value).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(f"no image at {value!r} (looked in {path.resolve().parent}); pass an existing "
-                                f"file, an http(s) URL or a sample name: {', '.join(images.SAMPLES)}")
-    path = validate.input_file(path, "picture")
-    images._decode(path.read_bytes(), repr(value))  # "... is not an image that Pillow can read"
-    return value
-
-
-def _run_folder(value, name):
-    """A folder written by ``train``: it exists, holds generator.keras, and its run.json reads."""
-    from gan_keras import io
-
-    folder = validate.input_folder(value, "run folder")
-    if not (folder / "generator.keras").is_file():
-        raise FileNotFoundError(f"{value!r} holds no generator.keras: is it a finished run folder "
-                                "(python -m gan_keras train MODEL --out FOLDER)?")
-    if (folder / "run.json").exists():
-        info = io.read_json(folder / "run.json")
-        if not isinstance(info, dict):
-            raise ValueError(f"cannot read {str(folder / 'run.json')!r}: expected the JSON object train writes")
-    return value
-
-
-def _notebook(value, name):
-    from gan_keras import io
-
-    if not Path(value).exists():
-        raise FileNotFoundError(f"no notebook at {value!r}")
-    io.read_json(validate.input_file(value, "notebook", suffixes=(".ipynb",)))
-    return value
-
-
-def _layers(value, name):
-    from gan_keras import images
-
-    images.parse_layer_weights(value)
-    return value
-
-
-def _style_layers(value, name):
-    from gan_keras import style
-
-    style.check_layer_names(style._check_style_layers(value), "style layers")
-    return value
-
-
-def _content_layer(value, name):
-    from gan_keras import style
-
-    style.check_layer_names([value], "content layer")
-    return value
-
-
-loss_name = _argument_type(_text, _loss_name, "a loss name", "loss_name")
-data_name = _argument_type(_text, _data_name, "a dataset name or a folder", "data_name")
-dataset_name = _argument_type(_text, _dataset, "a dataset name", "dataset_name")
-weights_arg = _argument_type(_text, _weights, "imagenet, none or a weights file", "weights_arg")
-picture = _argument_type(_text, _picture, "a picture", "picture")
-run_folder_arg = _argument_type(_text, _run_folder, "a run folder", "run_folder_arg")
-notebook_file = _argument_type(_text, _notebook, "a notebook file", "notebook_file")
-layer_weights = _argument_type(_text, _layers, "name=weight,...", "layer_weights")
-style_layers = _argument_type(_text, _style_layers, "name=weight,...", "style_layers")
-content_layer = _argument_type(_text, _content_layer, "a VGG19 layer name", "content_layer")
 
 
 def _add_train(sub) -> None:
@@ -203,7 +57,8 @@ def _add_train(sub) -> None:
     p.add_argument("--batch-size", type=positive_int, help="images per batch (default: the model's)")
     p.add_argument("--latent-dim", type=positive_int, help="size of the noise vector z")
     p.add_argument("--limit", type=positive_int, help="train on at most this many images")
-    p.add_argument("--loss", type=loss_name, help="GAN loss: non_saturating, minimax, least_squares, wasserstein, hinge")
+    p.add_argument("--loss", type=loss_name,
+                   help="GAN loss: non_saturating, minimax, least_squares, wasserstein, hinge")
     p.add_argument("--seed", type=non_negative_int, default=None, help="random seed (default: 0)")
     p.add_argument("--out", type=output_folder, help="output folder (default: runs/MODEL-TIME); one that "
                    "holds a run is refused without --resume or --overwrite")
@@ -246,7 +101,8 @@ def _run_train(args) -> int:
     config = recipes.TrainConfig(
         model=args.model, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
         latent_dim=args.latent_dim, seed=args.seed, out=args.out, loss=args.loss, limit=args.limit,
-        mixed_precision=args.mixed_precision, precision=args.precision, jit=True if args.jit else None, resume=args.resume,
+        mixed_precision=args.mixed_precision, precision=args.precision, jit=True if args.jit else None,
+        resume=args.resume,
         overwrite=args.overwrite, strategy=args.strategy,
     )
     try:
@@ -285,7 +141,8 @@ def _add_evaluate(sub) -> None:
     )
     p.add_argument("run_folder", metavar="RUN_FOLDER", type=run_folder_arg, help="a folder written by `train`")
     p.add_argument("--data", type=dataset_name, help="real images to compare with (default: the run's data)")
-    p.add_argument("--num-samples", type=at_least(4, "the metrics compare 3 nearest neighbours"), help="generated samples (default: 500 fast, 5000 full)")
+    p.add_argument("--num-samples", type=at_least(4, "the metrics compare 3 nearest neighbours"),
+                   help="generated samples (default: 500 fast, 5000 full)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     p.add_argument("--fast", action="store_true", help="fast mode: fewer samples, faster classifier")
     p.add_argument("--offline", action="store_true", help="never try to download data")
@@ -337,9 +194,9 @@ def _add_doctor(sub) -> None:
     p = sub.add_parser(
         "doctor", help="say what this machine gives the course (versions, GPU, network, caches)",
         description="Print the Python and Keras versions, the Keras backend and its framework's version "
-                    "(TensorFlow, JAX or PyTorch), the devices, online or offline (and why), the cache folders with the datasets and ImageNet "
-                    "weights found in them, and the fast-mode setting; one line of advice per "
-                    "problem. Always exits 0.",
+                    "(TensorFlow, JAX or PyTorch), the devices, online or offline (and why), the cache folders "
+                    "with the datasets and ImageNet weights found in them, and the fast-mode setting; one line of "
+                    "advice per problem. Always exits 0.",
     )
     p.add_argument("--short", action="store_true", help="the setup cell's summary only")
     p.add_argument("--offline", action="store_true", help="do not probe the network")
@@ -378,7 +235,6 @@ def _add_notebooks(sub) -> None:
 
 def _run_notebooks(args) -> int:
     import sys
-    from pathlib import Path
 
     if args.version != "html" and (args.fast or args.offline):
         raise ValueError(f"--fast and --offline are options of `notebooks html`, not of `notebooks {args.version}`")
@@ -437,7 +293,8 @@ def _add_dream(sub) -> None:
     p.add_argument("--layers", type=layer_weights,
                    help=f"layers and their weights, name=weight,... (default: {default_layers})")
     p.add_argument("--octaves", type=positive_int, help="number of scales (default: 3; fast: 2)")
-    p.add_argument("--octave-scale", type=above(1.0, "each octave is that much smaller"), default=1.4, help="size ratio between octaves (default: 1.4)")
+    p.add_argument("--octave-scale", type=above(1.0, "each octave is that much smaller"), default=1.4,
+                   help="size ratio between octaves (default: 1.4)")
     p.add_argument("--step-size", type=positive_float, default=0.01, help="gradient-ascent step (default: 0.01)")
     p.add_argument("--max-loss", type=non_negative_float, default=15.0,
                    help="stop an octave once its loss exceeds this (default: 15; 0 for never)")
@@ -476,16 +333,20 @@ def _add_style(sub) -> None:
                             "longer side of the content picture in pixels (default: 400; fast: 128)",
                             32, "VGG19 halves the picture four times before its last block")
     default_layers = ",".join(style.DEFAULT_STYLE_LAYERS)
-    p.add_argument("--layers", type=style_layers, help=f"style layers and weights, name=weight,... (default: {default_layers})")
+    p.add_argument("--layers", type=style_layers,
+                   help=f"style layers and weights, name=weight,... (default: {default_layers})")
     p.add_argument("--content-layer", default=style.DEFAULT_CONTENT_LAYER, type=content_layer,
                    help=f"the content layer (default: {style.DEFAULT_CONTENT_LAYER})")
     net, rnd = style.DEFAULT_WEIGHTS["imagenet"], style.DEFAULT_WEIGHTS["random"]
     p.add_argument("--content-weight", type=non_negative_float,
-                   help=f"weight of the content loss (default: {net.content_weight:g}; random network: {rnd.content_weight:g})")
+                   help=f"weight of the content loss (default: {net.content_weight:g}; "
+                        f"random network: {rnd.content_weight:g})")
     p.add_argument("--style-weight", type=non_negative_float,
-                   help=f"weight of the style loss (default: {net.style_weight:g}; random network: {rnd.style_weight:g})")
+                   help=f"weight of the style loss (default: {net.style_weight:g}; "
+                        f"random network: {rnd.style_weight:g})")
     p.add_argument("--tv-weight", type=non_negative_float,
-                   help=f"weight of the total variation loss (default: {net.tv_weight:g}; random network: {rnd.tv_weight:g})")
+                   help=f"weight of the total variation loss (default: {net.tv_weight:g}; "
+                        f"random network: {rnd.tv_weight:g})")
     p.add_argument("--learning-rate", type=positive_float, default=style.DEFAULT_LEARNING_RATE,
                    help=f"Adam's step in pixel units of 0..255 (default: {style.DEFAULT_LEARNING_RATE:g})")
     p.set_defaults(func=_run_style)
