@@ -157,8 +157,8 @@ def main(argv=None) -> int:
                       f"({result['frechet'] / real_fd:.2f}x real), classes {result['class_counts']}", flush=True)
 
     print()
-    print("| model | backend | seed | wall time (s) | CPU time (s) | label accuracy | confidence | share > 0.9 | Frechet | "
-          "Frechet / real | digit shares min-max | load before / after |")
+    print("| model | backend | seed | wall time (s) | CPU time (s) | label accuracy | confidence | share > 0.9 "
+          "| Frechet | Frechet / real | digit shares min-max | load before / after |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model, backend, seed, seconds, cpu, before, after, r in rows:
         acc = r.get("label_accuracy")

@@ -90,10 +90,12 @@ def summarise(model: str, results: list, real_fd: float) -> list[str]:
     """Markdown rows: one per step, medians over the seeds, then each seed's figures."""
     lines = []
     if model == "cgan":
-        lines.append("| step | label accuracy (median) | per seed | Frechet / real (median) | wall s (median) | CPU s |")
+        lines.append("| step | label accuracy (median) | per seed | Frechet / real (median) "
+                     "| wall s (median) | CPU s |")
         lines.append("|---|---|---|---|---|---|")
     else:
-        lines.append("| step | Frechet / real (median) | per seed | digit shares, min-max per seed | wall s (median) | CPU s |")
+        lines.append("| step | Frechet / real (median) | per seed | digit shares, min-max per seed "
+                     "| wall s (median) | CPU s |")
         lines.append("|---|---|---|---|---|---|")
     for label, runs in results:
         walls = [r["wall"] for r in runs]

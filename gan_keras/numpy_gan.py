@@ -255,7 +255,8 @@ PAPER_BATCH_SIZE = 100
 
 def paper_momentum(epoch: int, init: float = 0.5, final: float = 0.7, start: int = 1,
                    saturate: int = 250) -> float:
-    """Return the paper's momentum after ``epoch`` epochs: ``init`` until ``start``, then linear to ``final`` at ``saturate``."""
+    """Return the paper's momentum after ``epoch`` epochs: ``init`` until ``start``, then linear to ``final`` at
+    ``saturate``."""
     validate.non_negative_int(epoch, "epoch")
     if epoch <= start:
         return float(init)

@@ -66,7 +66,8 @@ def gram_matrix(features):
 
     features = ops.convert_to_tensor(features)
     if len(features.shape) != 3:
-        raise ValueError(f"gram_matrix expects features of shape (height, width, channels), got {tuple(features.shape)}")
+        raise ValueError("gram_matrix expects features of shape (height, width, channels), "
+                         f"got {tuple(features.shape)}")
     channels = features.shape[-1]
     flat = ops.reshape(features, (-1, channels))  # (H*W, C)
     positions = ops.cast(ops.shape(flat)[0], flat.dtype)
@@ -235,7 +236,8 @@ class StyleTransfer:
         return deprocess(ops.convert_to_numpy(self.image.value))
 
 
-def transfer_style(content_image, style_image, model=None, steps: int = 100, learning_rate: float = DEFAULT_LEARNING_RATE,
+def transfer_style(content_image, style_image, model=None, steps: int = 100,
+                   learning_rate: float = DEFAULT_LEARNING_RATE,
                    content_weight: float | None = None, style_weight: float | None = None,
                    tv_weight: float | None = None,
                    style_layers=None, content_layer: str = DEFAULT_CONTENT_LAYER, weights="imagenet",

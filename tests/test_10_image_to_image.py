@@ -68,7 +68,8 @@ def test_sr_generator_starts_at_bicubic():
     (lambda: m.build_disco_generator(filters=(0, 4)), "positive integer"),
 ])
 def test_builders_reject_bad_arguments(call, message):
-    with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+    pattern = message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+    with pytest.raises((ValueError, TypeError), match=pattern):
         call()
 
 

@@ -42,8 +42,10 @@ def test_losses_are_the_gan_losses_plus_the_weighted_class_losses():
     real_logit, real_cls = gan.discriminator(x, training=True)
     fake_logit, _ = gan.discriminator(fake, training=True)
     softplus = lambda t: np.log1p(np.exp(t))
-    ce = lambda labels, logits: float(np.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
-    adv = float(np.mean(softplus(-keras.ops.convert_to_numpy(real_logit))) + np.mean(softplus(keras.ops.convert_to_numpy(fake_logit))))
+    ce = lambda labels, logits: float(np.mean(
+        keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
+    adv = float(np.mean(softplus(-keras.ops.convert_to_numpy(real_logit)))
+                + np.mean(softplus(keras.ops.convert_to_numpy(fake_logit))))
     want = adv + 0.7 * ce(y, real_cls)
     d_loss, _, _ = gan.d_step(x, y)
     assert float(d_loss) == pytest.approx(want, rel=1e-4)
@@ -86,7 +88,8 @@ def test_class_weight_zero_is_the_plain_gan_game():
 
 
 @pytest.mark.parametrize("discriminator, words", [
-    (lambda: models.build_conditional_discriminator((28, 28, 1), 10, (8, 16)), "maps images to \\[logit, class_logits\\]"),
+    (lambda: models.build_conditional_discriminator((28, 28, 1), 10, (8, 16)),
+     "maps images to \\[logit, class_logits\\]"),
     (lambda: models.build_dcgan_discriminator((28, 28, 1), (8, 16)), "maps images to \\[logit, class_logits\\]"),
     (lambda: models.build_auxiliary_discriminator((28, 28, 1), 4, (8, 16)), "class_logits have shape \\(4,\\)"),
 ])

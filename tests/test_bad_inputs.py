@@ -92,8 +92,9 @@ API_CASES = [
     ("negative epochs", lambda g: TrainConfig(epochs=-1), ValueError, "epochs"),
     ("seed that is not an integer", lambda g: TrainConfig(seed=1.5), TypeError, "seed"),  # wrong type
     ("epochs of type bool", lambda g: TrainConfig(epochs=True), TypeError, "epochs"),
-    ("uneven split over replicas", lambda g: importlib.import_module("gan_keras.training.distribute").per_replica_batch_size(
-        7, 2), ValueError, "evenly"),
+    ("uneven split over replicas",
+     lambda g: importlib.import_module("gan_keras.training.distribute").per_replica_batch_size(7, 2),
+     ValueError, "evenly"),
 ]
 
 

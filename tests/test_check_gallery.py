@@ -189,7 +189,8 @@ wrong("2.3", "sigmoid applied first", "applied sigmoid first")(
 wrong("2.3", "factor 1/2 missing", "factor 1/2")(lambda r, f: mse(ops.ones_like(r), r) + mse(ops.zeros_like(f), f))
 wrong("2.3", "summed over the batch", "summed")(
     lambda r, f: 0.5 * ops.sum(ops.square(r - 1)) + 0.5 * ops.sum(ops.square(f)))
-wrong("2.3", "absolute differences", "absolute")(lambda r, f: 0.5 * ops.mean(ops.abs(r - 1)) + 0.5 * ops.mean(ops.abs(f)))
+wrong("2.3", "absolute differences", "absolute")(
+    lambda r, f: 0.5 * ops.mean(ops.abs(r - 1)) + 0.5 * ops.mean(ops.abs(f)))
 wrong("2.3", "only the real term", "only one")(lambda r, f: 0.5 * ops.mean(ops.square(r - 1)))
 wrong("2.3", "sign flipped", "sign is flipped")(
     lambda r, f: -(0.5 * ops.mean(ops.square(r - 1)) + 0.5 * ops.mean(ops.square(f))))
@@ -319,18 +320,21 @@ def _maps(images, y, k):
 wrong("4.2", "image left out", "the image is missing")(lambda im, y, k: _maps(im, y, k))
 wrong("4.2", "maps first", "maps come first")(lambda im, y, k: ops.concatenate([_maps(im, y, k), im], axis=-1))
 wrong("4.2", "maps not broadcast (one pixel only)", "constant over the image")(
-    lambda im, y, k: ops.concatenate([im, ops.pad(ops.one_hot(y, k)[:, None, None, :],
-                                                  [[0, 0], [0, im.shape[1] - 1], [0, im.shape[2] - 1], [0, 0]])], axis=-1))
+    lambda im, y, k: ops.concatenate(
+        [im, ops.pad(ops.one_hot(y, k)[:, None, None, :],
+                     [[0, 0], [0, im.shape[1] - 1], [0, im.shape[2] - 1], [0, 0]])], axis=-1))
 wrong("4.2", "num_classes ignored (10 hard-coded)", "use the num_classes argument")(
     lambda im, y, k: ops.concatenate([im, _maps(im, y, 10)], axis=-1))
 wrong("4.2", "label value as one map", "one map per class")(
-    lambda im, y, k: ops.concatenate([im, ops.ones_like(im[..., :1]) * ops.cast(y, "float32")[:, None, None, None]], axis=-1))
+    lambda im, y, k: ops.concatenate(
+        [im, ops.ones_like(im[..., :1]) * ops.cast(y, "float32")[:, None, None, None]], axis=-1))
 wrong("4.2", "only the image's first channel kept", "plus one map per class")(
     lambda im, y, k: ops.concatenate([im[..., :1], _maps(im, y, k)], axis=-1))
 wrong("4.2", "maps of the wrong class", "map k should be 1")(
     lambda im, y, k: ops.concatenate([im, _maps(im, (y + 1) % k, k)], axis=-1))
 accepted("4.2", "NumPy with np.tile")(
-    lambda im, y, k: np.concatenate([im, np.tile(np.eye(k)[y][:, None, None, :], (1,) + im.shape[1:3] + (1,))], axis=-1))
+    lambda im, y, k: np.concatenate(
+        [im, np.tile(np.eye(k)[y][:, None, None, :], (1,) + im.shape[1:3] + (1,))], axis=-1))
 
 
 # =======================================================================================
@@ -352,7 +356,8 @@ wrong("5.1", "mean of |act|, not squared", "square the activations")(lambda a, w
 wrong("5.1", "sum instead of mean", "not their sum")(lambda a, w: dream(a, w, reduce=ops.sum))
 wrong("5.1", "every activation summed, not only the weighted layers", "only the layers named in layer_weights")(
     lambda a, w: dream(a, w, names=list(a)))
-wrong("5.1", "border cropped on height only", "both image axes")(lambda a, w: dream(a, w, crop=(slice(1, -1), slice(None))))
+wrong("5.1", "border cropped on height only", "both image axes")(
+    lambda a, w: dream(a, w, crop=(slice(1, -1), slice(None))))
 wrong("5.1", "layers hard-coded", "not fixed ones")(
     lambda a, w: dream(a, {"mixed4": 1.0, "mixed5": 2.5}))
 accepted("5.1", "NumPy, with the crop written as [1:-1]")(
@@ -368,9 +373,11 @@ def ascent(x, g, s, sign=1.0, norm=lambda g: ops.mean(ops.abs(g)), clip=True):
 
 
 wrong("5.2", "gradient descent", "gradient descent")(lambda x, g, s: ascent(x, g, s, sign=-1.0))
-wrong("5.2", "gradient not normalised", "normalise the gradient first")(lambda x, g, s: ascent(x, g, s, norm=lambda g: 1.0))
+wrong("5.2", "gradient not normalised", "normalise the gradient first")(
+    lambda x, g, s: ascent(x, g, s, norm=lambda g: 1.0))
 wrong("5.2", "no clip", "clip the result")(lambda x, g, s: ascent(x, g, s, clip=False))
-wrong("5.2", "normalised by the standard deviation", "the standard deviation")(lambda x, g, s: ascent(x, g, s, norm=ops.std))
+wrong("5.2", "normalised by the standard deviation", "the standard deviation")(
+    lambda x, g, s: ascent(x, g, s, norm=ops.std))
 wrong("5.2", "normalised by the largest value", "the largest absolute value")(
     lambda x, g, s: ascent(x, g, s, norm=lambda g: ops.max(ops.abs(g))))
 wrong("5.2", "normalised by the signed mean", "the mean (signed)")(lambda x, g, s: ascent(x, g, s, norm=ops.mean))
@@ -389,7 +396,8 @@ def gram(f, divide="hw", layout="hwc"):
     return g / {"hw": h * w, "none": 1, "hwc": h * w * c, "c": c}[divide]
 
 
-wrong("6.1", "F F^T: positions against positions", "compares positions with positions")(lambda f: gram(f, layout="ff^t"))
+wrong("6.1", "F F^T: positions against positions", "compares positions with positions")(
+    lambda f: gram(f, layout="ff^t"))
 wrong("6.1", "not divided by H*W", "times too large")(lambda f: gram(f, divide="none"))
 wrong("6.1", "divided by H*W*C", "not by the channels as well")(lambda f: gram(f, divide="hwc"))
 wrong("6.1", "reshaped to (C, H*W) directly", "mixes up positions and channels")(lambda f: gram(f, layout="chw"))
@@ -418,7 +426,8 @@ accepted("6.2", "NumPy Gram matrices")(
 
 wrong("6.3", "factor 1/2 missing", "factor 1/2")(lambda p, f: ops.sum(ops.square(f - p)))
 wrong("6.3", "mean instead of sum", "you averaged")(lambda p, f: 0.5 * ops.mean(ops.square(f - p)))
-wrong("6.3", "Gram matrices compared", "that is the style loss")(lambda p, f: 0.5 * ops.sum(ops.square(gram(f) - gram(p))))
+wrong("6.3", "Gram matrices compared", "that is the style loss")(
+    lambda p, f: 0.5 * ops.sum(ops.square(gram(f) - gram(p))))
 wrong("6.3", "sign flipped", "cannot be negative")(lambda p, f: -0.5 * ops.sum(ops.square(f - p)))
 wrong("6.3", "absolute differences", "expected 1/2 sum")(lambda p, f: 0.5 * ops.sum(ops.abs(f - p)))
 wrong("6.3", "Keras' MeanSquaredError", "you averaged")(lambda p, f: mse(p, f))
@@ -455,7 +464,8 @@ wrong("7.2", "mean over everything times the batch size", "reductions are swappe
 wrong("7.2", "factor 1/2 missing", "factor 1/2")(lambda m, lv: ops.mean(ops.sum(2 * kl_terms(m, lv), axis=-1)))
 wrong("7.2", "exp(log_var / 2) for the variance", "the standard deviation")(
     lambda m, lv: ops.mean(ops.sum(-0.5 * (1 + lv - ops.square(m) - ops.exp(0.5 * lv)), axis=-1)))
-wrong("7.2", "mean not squared", "expected")(lambda m, lv: ops.mean(ops.sum(-0.5 * (1 + lv - m - ops.exp(lv)), axis=-1)))
+wrong("7.2", "mean not squared", "expected")(
+    lambda m, lv: ops.mean(ops.sum(-0.5 * (1 + lv - m - ops.exp(lv)), axis=-1)))
 accepted("7.2", "mean over everything times the latent size: sum / batch, the same number")(
     lambda m, lv: ops.mean(kl_terms(m, lv)) * m.shape[1])
 accepted("7.2", "sum over the latent axis first, then the batch mean, in NumPy")(
@@ -510,8 +520,10 @@ def lse(l):
     return ops.logsumexp(l, axis=-1)
 
 
-wrong("8.2", "labels swapped", "labels are swapped")(lambda r, f: ops.mean(ops.softplus(lse(r))) + ops.mean(ops.softplus(-lse(f))))
-wrong("8.2", "sign flipped", "sign is flipped")(lambda r, f: -(ops.mean(ops.softplus(-lse(r))) + ops.mean(ops.softplus(lse(f)))))
+wrong("8.2", "labels swapped", "labels are swapped")(
+    lambda r, f: ops.mean(ops.softplus(lse(r))) + ops.mean(ops.softplus(-lse(f))))
+wrong("8.2", "sign flipped", "sign is flipped")(
+    lambda r, f: -(ops.mean(ops.softplus(-lse(r))) + ops.mean(ops.softplus(lse(f)))))
 wrong("8.2", "largest class logit", "largest class logit")(
     lambda r, f: ops.mean(ops.softplus(-ops.max(r, axis=-1))) + ops.mean(ops.softplus(ops.max(f, axis=-1))))
 wrong("8.2", "only the real term", "yours has one")(lambda r, f: ops.mean(ops.softplus(-lse(r))))
@@ -546,17 +558,20 @@ def share(samples, centers, std, num_std=3.0, metric="circle", fixed_num_std=Non
     return float(np.mean(d < (fixed_num_std or num_std) * (fixed_std or std)))
 
 
-wrong("9.1", "square box instead of a circle", "square box")(lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "box"))
+wrong("9.1", "square box instead of a circle", "square box")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "box"))
 wrong("9.1", "num_std ignored (3 hard-coded)", "use the num_std argument")(
     lambda s, c, std, num_std=3.0: share(s, c, std, fixed_num_std=3.0))
 wrong("9.1", "std ignored (0.1 hard-coded)", "use the std argument")(
     lambda s, c, std, num_std=3.0: share(s, c, std, num_std, fixed_std=0.1))
-wrong("9.1", "1 standard deviation", "within 1 standard deviation")(lambda s, c, std, num_std=3.0: share(s, c, std, 1.0))
+wrong("9.1", "1 standard deviation", "within 1 standard deviation")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, 1.0))
 wrong("9.1", "NaN sample dropped from the total", "dropped the NaN sample")(
     lambda s, c, std, num_std=3.0: share(s, c, std, num_std, drop_nan=True))
 wrong("9.1", "distance to the first mode only", "one mode only")(
     lambda s, c, std, num_std=3.0: share(s, c, std, num_std, first_only=True))
-wrong("9.1", "L1 distance (a diamond)", "a diamond")(lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "diamond"))
+wrong("9.1", "L1 distance (a diamond)", "a diamond")(
+    lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "diamond"))
 wrong("9.1", "squared distance against the radius", "squared distance")(
     lambda s, c, std, num_std=3.0: share(s, c, std, num_std, "squared"))
 wrong("9.1", "a count instead of a share", "divide the count")(
@@ -579,13 +594,15 @@ def covered(samples, centers, std, min_count=20, metric="circle", fixed_std=None
     return float(n) if as_float else int(n)
 
 
-wrong("9.2", "count returned as a float", "should be an int")(lambda s, c, std, m=20: covered(s, c, std, m, as_float=True))
+wrong("9.2", "count returned as a float", "should be an int")(
+    lambda s, c, std, m=20: covered(s, c, std, m, as_float=True))
 wrong("9.2", "count as share x number of modes (a float)", "should be an int")(
     lambda s, c, std, m=20: np.mean(np.bincount(nearest_distance(s, c)[0][nearest_distance(s, c)[1] < 3 * std],
                                                 minlength=len(c)) >= m) * len(c))
 wrong("9.2", "square box instead of a circle", "square box")(lambda s, c, std, m=20: covered(s, c, std, m, "box"))
 wrong("9.2", "min_count ignored", "min_count is ignored")(lambda s, c, std, m=20: covered(s, c, std, 3))
-wrong("9.2", "more than min_count (> instead of >=)", "use >=")(lambda s, c, std, m=20: covered(s, c, std, m, strict=True))
+wrong("9.2", "more than min_count (> instead of >=)", "use >=")(
+    lambda s, c, std, m=20: covered(s, c, std, m, strict=True))
 wrong("9.2", "every nearest mode counted, quality ignored", "Only high-quality samples")(
     lambda s, c, std, m=20: covered(s, c, std, m, quality=False))
 wrong("9.2", "std ignored (0.1 hard-coded)", "use the std argument")(
@@ -593,7 +610,8 @@ wrong("9.2", "std ignored (0.1 hard-coded)", "use the std argument")(
 wrong("9.2", "takes num_std but ignores it", "use the num_std argument")(
     lambda s, c, std, m=20, num_std=3.0: covered(s, c, std, m))
 accepted("9.2", "a NumPy integer (np.int64) is an int")(lambda s, c, std, m=20: np.int64(covered(s, c, std, m)))
-accepted("9.2", "takes num_std and uses it")(lambda s, c, std, m=20, num_std=3.0: covered(s, c, std, m, num_std=num_std))
+accepted("9.2", "takes num_std and uses it")(
+    lambda s, c, std, m=20, num_std=3.0: covered(s, c, std, m, num_std=num_std))
 
 
 # =======================================================================================
@@ -614,7 +632,8 @@ wrong("10.1", "L2 instead of L1", "squared (L2)")(lambda lg, f, t, w=100.0: adv(
 wrong("10.1", "adversarial label 0", "label 0")(lambda lg, f, t, w=100.0: bce(ops.zeros_like(lg), lg) + w * l1(f, t))
 wrong("10.1", "summed over the patches", "summed over the patches")(
     lambda lg, f, t, w=100.0: ops.sum(ops.softplus(-lg)) + w * l1(f, t))
-wrong("10.1", "weight hard-coded to 100", "use the l1_weight argument")(lambda lg, f, t, w=100.0: adv(lg) + 100.0 * l1(f, t))
+wrong("10.1", "weight hard-coded to 100", "use the l1_weight argument")(
+    lambda lg, f, t, w=100.0: adv(lg) + 100.0 * l1(f, t))
 wrong("10.1", "double sigmoid with keras.ops.sigmoid", "sigmoid twice")(
     lambda lg, f, t, w=100.0: bce(ops.ones_like(lg), ops.sigmoid(lg)) + w * l1(f, t))
 wrong("10.1", "patch logits taken for probabilities", "as probabilities")(
@@ -636,7 +655,8 @@ def cycle(a, b, g_ab, g_ba, dist=lambda x, y: ops.mean(ops.abs(x - y)), which="b
 wrong("10.2", "one round trip only", "only one round trip")(lambda a, b, gab, gba: cycle(a, b, gab, gba, which="a"))
 wrong("10.2", "image compared with its translation", "compared each image with its translation")(
     lambda a, b, gab, gba: cycle(a, b, gab, gba, which="translation"))
-wrong("10.2", "generators in the wrong order", "wrong order")(lambda a, b, gab, gba: cycle(a, b, gab, gba, order="wrong"))
+wrong("10.2", "generators in the wrong order", "wrong order")(
+    lambda a, b, gab, gba: cycle(a, b, gab, gba, order="wrong"))
 wrong("10.2", "squared distance", "squared distance")(
     lambda a, b, gab, gba: cycle(a, b, gab, gba, dist=lambda x, y: ops.mean(ops.square(x - y))))
 wrong("10.2", "the two round trips averaged", "averaged the two round trips")(

@@ -227,7 +227,8 @@ def test_evaluate_a_run_trained_on_a_folder_says_what_to_give(folder, monkeypatc
 
 
 def test_an_unsupported_keras_backend_is_one_line(tmp_path):
-    """TensorFlow, JAX and PyTorch run the course; another Keras backend (here OpenVINO, which cannot train) is refused."""
+    """TensorFlow, JAX and PyTorch run the course; another Keras backend (here OpenVINO, which cannot train) is
+    refused."""
     env = dict(os.environ, KERAS_BACKEND="openvino")
     out = subprocess.run([sys.executable, "-m", "gan_keras", "models"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)

@@ -34,8 +34,9 @@ def test_real_images_beat_noise_and_a_mean_image_on_every_metric_but_parzen(clas
     noise = evaluation.evaluate_samples(rng.uniform(-1, 1, (300, 28, 28, 1)).astype("float32"), test,
                                         validation, classifier=classifier)
     mean_image = np.repeat(train.mean(0, keepdims=True), 300, axis=0)
-    mean = evaluation.evaluate_samples(np.clip(mean_image + rng.normal(0, 0.01, mean_image.shape), -1, 1).astype("float32"),
-                                       test, validation, classifier=classifier)
+    mean = evaluation.evaluate_samples(
+        np.clip(mean_image + rng.normal(0, 0.01, mean_image.shape), -1, 1).astype("float32"),
+        test, validation, classifier=classifier)
     for bad in (noise, mean):
         assert real["frechet_distance"] < bad["frechet_distance"]
         assert real["kernel_distance"] < bad["kernel_distance"]
@@ -97,7 +98,8 @@ def test_format_table():
 def test_project_to_latent_finds_a_generated_image_again():
     keras.utils.set_random_seed(1)
     z_in = keras.Input((4,))
-    pixels = keras.layers.Dense(784, activation="tanh", kernel_initializer=keras.initializers.RandomNormal(0, 0.5))(z_in)
+    pixels = keras.layers.Dense(784, activation="tanh",
+                                kernel_initializer=keras.initializers.RandomNormal(0, 0.5))(z_in)
     generator = keras.Model(z_in, keras.layers.Reshape((28, 28, 1))(pixels))
     z_true = np.random.default_rng(3).standard_normal((4, 4)).astype("float32")
     targets = generator.predict(z_true, verbose=0)

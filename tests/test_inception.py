@@ -1,4 +1,5 @@
-"""The standard FID and KID: Inception-v3 pool features (2048-d, 299x299 bilinear, 3 channels), `evaluate --features inception`.
+"""The standard FID and KID: Inception-v3 pool features (2048-d, 299x299 bilinear, 3 channels),
+`evaluate --features inception`.
 
 A random Inception-v3 at 299x299 costs about 0.1-0.2 s per image on 2 CPU cores, so the
 network tests use 16 images per set (one module-scoped model, built once).

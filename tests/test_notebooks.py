@@ -77,6 +77,6 @@ def test_html_course_has_every_chapter_with_its_figures(course):
         text = page.page.read_text(encoding="utf-8")
         assert page.figures >= 1 and text.count("data:image/png;base64,") >= page.figures
         assert not page.errors
-        assert 'class="jp-RenderedText jp-OutputArea-output" data-mime-type="application/vnd.jupyter.stderr"' not in text \
-            or "Traceback" not in text
+        stderr_output = 'class="jp-RenderedText jp-OutputArea-output" data-mime-type="application/vnd.jupyter.stderr"'
+        assert stderr_output not in text or "Traceback" not in text
         assert page.title and page.title in text

@@ -97,7 +97,8 @@ def test_interrupted_run_resumes_to_the_state_of_an_uninterrupted_one(model, tmp
     assert grids == ["epoch_001.png", "epoch_002.png"]
     # The GIF of the resumed run equals the uninterrupted one on pixels, frame by frame
     # (the frame of before the interruption is reloaded from its grid file)
-    full_frames, cut_frames = gif_frames(tmp_path / "full" / "progress.gif"), gif_frames(tmp_path / "cut" / "progress.gif")
+    full_frames = gif_frames(tmp_path / "full" / "progress.gif")
+    cut_frames = gif_frames(tmp_path / "cut" / "progress.gif")
     assert len(full_frames) == len(cut_frames) == 2
     for i, (x, y) in enumerate(zip(full_frames, cut_frames)):
         assert x.std() > 0, f"{model}: frame {i} is blank"

@@ -126,7 +126,8 @@ def _jax_env(*pythonpath: str) -> dict:
     imports the copy installed into it.
     """
     env = dict(os.environ)
-    env.update(KERAS_BACKEND="jax", GAN_KERAS_FAST="1", GAN_KERAS_OFFLINE="1", PYTHONPATH=os.pathsep.join((GUARD_DIR,) + pythonpath),
+    env.update(KERAS_BACKEND="jax", GAN_KERAS_FAST="1", GAN_KERAS_OFFLINE="1",
+               PYTHONPATH=os.pathsep.join((GUARD_DIR,) + pythonpath),
                GAN_KERAS_NETWORK_GUARD="1", MPLBACKEND="Agg", PYTHONNOUSERSITE="1")
     for name in ("PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
         env.pop(name, None)
@@ -245,7 +246,8 @@ print("\nREPORT " + json.dumps(report))
 
 def _report(done: subprocess.CompletedProcess) -> dict:
     line = next((line for line in done.stdout.splitlines() if line.startswith("REPORT ")), None)
-    assert line is not None, f"the import check printed no report (exit {done.returncode}):\n{_tail(done.stdout + done.stderr)}"
+    assert line is not None, (f"the import check printed no report (exit {done.returncode}):\n"
+                              f"{_tail(done.stdout + done.stderr)}")
     return json.loads(line[len("REPORT "):])
 
 

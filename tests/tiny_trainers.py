@@ -3,7 +3,8 @@
 Dense layers only, without dropout or batch norm (whose per-replica masks and statistics
 legitimately differ from one device's), on 4x4 images. ``TRAINERS[name]`` is
 ``(make, compile, batches)``: build the trainer, compile it, and a fresh dataset of its
-batches (``tf.data`` on TensorFlow, a ``keras.utils.PyDataset`` of the same batches elsewhere). Build inside ``engine.precision_policy(True)`` for float16.
+batches (``tf.data`` on TensorFlow, a ``keras.utils.PyDataset`` of the same batches elsewhere).
+Build inside ``engine.precision_policy(True)`` for float16.
 Imported by ``test_resume_every_model.py`` in-process and in its two-device subprocess.
 """
 

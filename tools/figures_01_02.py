@@ -70,8 +70,9 @@ def numpy_gan_samples(out: Path, quick: bool) -> None:
               f"(data {np.mean(real < 0.1):.2f}), D(x) {np.mean(gan.history['d_real'][-20:]):.3f}, "
               f"D(G(z)) {np.mean(gan.history['d_fake'][-20:]):.3f}")
     images = np.concatenate(rows).reshape(-1, 28, 28, 1)
+    epochs = [1, 2] if quick else [1, 3, 10, 30]
     fig = plots.show_images(images, nrows=len(rows), signed=False, size=3,
-                            title="NumPy GAN, rows: after " + ", ".join(str(e) for e in ([1, 2] if quick else [1, 3, 10, 30])) + " epochs")
+                            title="NumPy GAN, rows: after " + ", ".join(str(e) for e in epochs) + " epochs")
     io.save_figure(fig, out / "01_numpy_gan_samples.png")
     io.save_figure(plots.plot_discriminator_trace(gan.history["d_real"], gan.history["d_fake"],
                                                   title="NumPy GAN: D(x) and D(G(z)) per step"),

@@ -24,9 +24,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gan_keras import config, data, engine, io, latent, models, plots  # noqa: E402
-from gan_keras.measure import evaluation
+from gan_keras.measure import evaluation  # noqa: E402
 from gan_keras.recipes import vae as vae_recipe  # noqa: E402
-from gan_keras.trainers.gan import GAN
+from gan_keras.trainers.gan import GAN  # noqa: E402
 
 SEED = 0
 DATA = "mnist"  # the digits stand-in offline
@@ -49,7 +49,8 @@ def parzen_baselines(out: Path) -> dict:
     unit = data.to_unit
     kernels = {
         "training images (1437)": unit(train),
-        "training images blurred (sigma 1 px)": unit(np.stack([gaussian_filter(im[..., 0], 1.0) for im in train])[..., None]),
+        "training images blurred (sigma 1 px)": unit(
+            np.stack([gaussian_filter(im[..., 0], 1.0) for im in train])[..., None]),
     }
     for k in (10, 50, 200):
         centres = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(unit(train).reshape(len(train), -1))

@@ -33,12 +33,12 @@ import numpy as np  # noqa: E402
 
 from gan_keras import config, data, engine, io, models, plots  # noqa: E402
 from gan_keras.latent import fit_latent_gaussian  # noqa: E402
-from gan_keras.measure import evaluation
+from gan_keras.measure import evaluation  # noqa: E402
 from gan_keras.measure.neighbours import memorisation_summary, plot_nearest_neighbours  # noqa: E402
 from gan_keras.models.autoencoder import build_autoencoder  # noqa: E402
 from gan_keras.recipes import vae as vae_recipe  # noqa: E402
-from gan_keras.trainers.autoencoder import Autoencoder, reconstruction_loss
-from gan_keras.trainers.gan import GAN
+from gan_keras.trainers.autoencoder import Autoencoder, reconstruction_loss  # noqa: E402
+from gan_keras.trainers.gan import GAN  # noqa: E402
 
 SEED = 0
 DATA = "mnist"  # the digits stand-in offline
@@ -122,7 +122,8 @@ def chapter_07(out: Path, train, held_out, validation, test_images) -> dict:
     results = {name: evaluation.evaluate_samples(s, held_out, validation, data_name=DATA)
                for name, s in samples.items()}
     test_rec = {
-        "autoencoder": float(reconstruction_loss(test_images, ae.decoder_logits.predict(ae.encode(test_images), verbose=0))),
+        "autoencoder": float(reconstruction_loss(
+            test_images, ae.decoder_logits.predict(ae.encode(test_images), verbose=0))),
         "VAE (decoded from z_mean)": float(reconstruction_loss(
             test_images, vae.decoder_logits.predict(vae.encode(test_images)[0], verbose=0))),
     }
@@ -147,8 +148,9 @@ def main(argv=None):
     train = data.load_images(DATA, limit=LIMIT, seed=SEED).images
     validation, held_out = evaluation.real_splits(DATA, seed=SEED)
     test_images = data.load_images(DATA, split="test").images
-    report = {"settings": dict(seed=SEED, batch_size=BATCH_SIZE, dcgan_epochs=DCGAN_EPOCHS, dcgan_latent_dim=DCGAN_LATENT,
-                               ae_epochs=AE_EPOCHS, ae_latent_dim=AE_LATENT, num_samples=NUM_SAMPLES,
+    report = {"settings": dict(seed=SEED, batch_size=BATCH_SIZE, dcgan_epochs=DCGAN_EPOCHS,
+                               dcgan_latent_dim=DCGAN_LATENT, ae_epochs=AE_EPOCHS, ae_latent_dim=AE_LATENT,
+                               num_samples=NUM_SAMPLES,
                                num_train=len(train), num_held_out=len(held_out), fast_mode=config.fast_mode())}
     if args.discriminators:
         chapter_03_discriminators(out, train, held_out, validation)

@@ -165,7 +165,8 @@ def check_js_divergence(fn):
         explain(False, "you used log base 2; the course (and the paper's -log 4) uses natural logs.")
     if close(got, expected / dx, rtol=1e-3):
         explain(False, "you summed without multiplying by dx: an integral on a grid is sum(f) * dx.")
-    if close(got, 0.5 * theory.kl_divergence(p, m, dx), rtol=1e-3) or close(got, 0.5 * theory.kl_divergence(q, m, dx), rtol=1e-3):
+    if (close(got, 0.5 * theory.kl_divergence(p, m, dx), rtol=1e-3)
+            or close(got, 0.5 * theory.kl_divergence(q, m, dx), rtol=1e-3)):
         explain(False, "only one of the two terms: the JSD is symmetric, KL(p || m)/2 + KL(q || m)/2.")
     explain(close(got, expected, rtol=1e-3),
             f"expected JSD = {expected:.5f}, got {got:.5f}. With m = (p + q)/2, "

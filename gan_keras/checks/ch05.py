@@ -84,8 +84,10 @@ def check_gradient_ascent_update(fn):
                        "its raw size changes from layer to layer and octave to octave.")
     if close(got, x + step * normalised, atol=1e-4):
         explain(False, "clip the result to [-1, 1], the range of InceptionV3's inputs.")
-    for norm, words in ((np.max(np.abs(grads)), "the largest absolute value"), (np.std(grads), "the standard deviation"),
-                        (np.sqrt(np.sum(grads.astype(np.float64) ** 2)), "the L2 norm"), (np.mean(grads), "the mean (signed)")):
+    for norm, words in ((np.max(np.abs(grads)), "the largest absolute value"),
+                        (np.std(grads), "the standard deviation"),
+                        (np.sqrt(np.sum(grads.astype(np.float64) ** 2)), "the L2 norm"),
+                        (np.mean(grads), "the mean (signed)")):
         if close(got, np.clip(x + step * grads / norm, -1, 1), atol=1e-4):
             explain(False, f"you divided the gradient by {words}; DeepDream divides by the mean of its "
                            "absolute values, mean(|grads|).")

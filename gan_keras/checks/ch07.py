@@ -104,7 +104,8 @@ def _bce_per_pixel(targets, logits):
     return np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
 
 
-@exercise("7.3", "the plain autoencoder's reconstruction loss", reference="gan_keras.trainers.autoencoder:reconstruction_loss")
+@exercise("7.3", "the plain autoencoder's reconstruction loss",
+          reference="gan_keras.trainers.autoencoder:reconstruction_loss")
 def check_autoencoder_loss(fn):
     """Check ``fn(images, logits)`` returns the Bernoulli NLL of ``[-1, 1]`` images, summed per image, batch mean."""
     got = scalar(call(fn, _tensor(AE_IMAGES), _tensor(AE_LOGITS)), "the reconstruction loss")

@@ -62,7 +62,8 @@ _SQUARE_BOX = ("you kept the samples inside a square box around the mode (|dx| a
 
 @exercise("9.1", "the share of high-quality samples", reference="gan_keras.modes:high_quality_share")
 def check_high_quality_share(fn):
-    """Check ``fn(samples, centers, std, num_std=3.0)`` returns the share within ``num_std * std`` of the nearest mode."""
+    """Check ``fn(samples, centers, std, num_std=3.0)`` returns the share within ``num_std * std`` of the nearest
+    mode."""
     got = scalar(call(fn, SAMPLES.copy(), CENTERS.copy(), STD), "the high-quality share")
     explain(np.isfinite(got), "the share is NaN: a generator that diverged gives NaN points; "
                               "count them as not high quality (np.isfinite, or compare with < so "

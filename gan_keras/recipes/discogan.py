@@ -29,7 +29,8 @@ DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (
 OPTIONS = ALL_OPTIONS
 # The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
 SETTINGS = BASE_SETTINGS
-NOT_USED = {"loss": "DiscoGAN trains with its adversarial + cycle loss", "latent_dim": "its generators translate images, they take no noise vector"}
+NOT_USED = {"loss": "DiscoGAN trains with its adversarial + cycle loss",
+            "latent_dim": "its generators translate images, they take no noise vector"}
 
 FAST = dict(epochs=10, batch_size=32, limit=512)  # after 4 epochs A -> B was within 5% of the mean thick digit
 FULL = dict(epochs=30, batch_size=32, limit=None)

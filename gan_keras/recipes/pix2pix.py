@@ -29,7 +29,8 @@ DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --d
 OPTIONS = ALL_OPTIONS
 # The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
 SETTINGS = BASE_SETTINGS
-NOT_USED = {"loss": "pix2pix trains with its adversarial + L1 loss", "latent_dim": "its generator translates an image, it takes no noise vector"}
+NOT_USED = {"loss": "pix2pix trains with its adversarial + L1 loss",
+            "latent_dim": "its generator translates an image, it takes no noise vector"}
 
 # The digits are small and simple: a higher learning rate than the paper's 2e-4 gets there
 # in a few epochs on a CPU (facades keep the paper's settings).

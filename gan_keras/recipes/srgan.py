@@ -28,7 +28,8 @@ DESCRIPTION = "SRGAN: 4x super-resolution (7x7 -> 28x28 digits), content + 1e-3 
 OPTIONS = ALL_OPTIONS
 # The run settings it uses; any other one given is refused (see gan_keras.recipes.train).
 SETTINGS = BASE_SETTINGS
-NOT_USED = {"loss": "SRGAN trains with its content + adversarial loss", "latent_dim": "its generator upscales an image, it takes no noise vector"}
+NOT_USED = {"loss": "SRGAN trains with its content + adversarial loss",
+            "latent_dim": "its generator upscales an image, it takes no noise vector"}
 
 FAST = dict(epochs=3, batch_size=32, limit=512)
 FULL = dict(epochs=20, batch_size=32, limit=None)
@@ -56,7 +57,8 @@ def compare_with_bicubic(generator, test: pairs.PairedData, classifier=None) -> 
     factor = test.target_shape[0] // test.input_shape[0]
     bicubic = pairs.bicubic_upsample(test.inputs, factor)
     upsampled = generator.predict(test.inputs, batch_size=256, verbose=0)
-    result = {"psnr_bicubic": translation.psnr(test.targets, bicubic), "psnr_srgan": translation.psnr(test.targets, upsampled)}
+    result = {"psnr_bicubic": translation.psnr(test.targets, bicubic),
+              "psnr_srgan": translation.psnr(test.targets, upsampled)}
     if classifier is not None:
         if test.labels is None:
             raise ValueError("the classifier accuracy needs labelled test digits")
