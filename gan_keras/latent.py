@@ -2,9 +2,10 @@
 
 NumPy helpers for the VAE (:class:`gan_keras.trainers.vae.VAE`), the plain autoencoder
 (:class:`gan_keras.trainers.autoencoder.Autoencoder`) and any generator of the course:
-:func:`latent_grid` (points evenly spaced in prior probability), :func:`interpolate` (a line
-between two codes) and :func:`fit_latent_gaussian` (the usual repair of a plain autoencoder:
-sample codes from a Gaussian fitted to the training images' codes, not from N(0, I)).
+:func:`latent_grid` (points evenly spaced in prior probability), :func:`interpolate` (lines
+between pairs of codes), :func:`interpolate_latents` (one pair, straight or along the sphere:
+slerp) and :func:`fit_latent_gaussian` (the usual repair of a plain autoencoder: sample codes
+from a Gaussian fitted to the training images' codes, not from N(0, I)).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from gan_keras import validate
 
-__all__ = ["fit_latent_gaussian", "interpolate", "latent_grid"]
+__all__ = ["fit_latent_gaussian", "interpolate", "interpolate_latents", "latent_grid"]
 
 
 # --------------------------------------------------------------------------------------
@@ -51,6 +52,26 @@ def interpolate(z_start, z_end, steps: int = 8) -> np.ndarray:
     validate.integer(steps, "steps", minimum=2)
     t = np.linspace(0.0, 1.0, steps, dtype="float32")[None, :, None]
     return ((1 - t) * a[:, None, :] + t * b[:, None, :]).reshape(-1, a.shape[1])
+
+
+def interpolate_latents(z_start, z_end, steps: int = 10, spherical: bool = False) -> np.ndarray:
+    """Return ``steps`` latent vectors from ``z_start`` to ``z_end`` (linear, or slerp if ``spherical``).
+
+    Introduced in ``notebooks/03_dcgan.ipynb``.
+    """
+    a = np.asarray(z_start, dtype=np.float64).ravel()
+    b = np.asarray(z_end, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"z_start and z_end must have the same size, got {a.size} and {b.size}")
+    validate.integer(steps, "steps", minimum=2)
+    t = np.linspace(0.0, 1.0, int(steps))[:, None]
+    if spherical:
+        # Gaussian samples live near a sphere: slerp keeps the norm, a straight line shrinks it
+        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
+        omega = np.arccos(np.clip(cos, -1.0, 1.0))
+        if omega > 1e-6:
+            return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+    return ((1 - t) * a + t * b).astype(np.float32)
 
 
 def fit_latent_gaussian(codes):

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from gan_keras import validate
 from gan_keras.data import to_unit
 from gan_keras.io import atomic_path, save_figure
 
@@ -339,27 +338,7 @@ def plot_accuracy_table(rows, title: str = "Test accuracy: SGAN against supervis
 __all__ += ["draw_toy_panel", "plot_toy_samples", "plot_toy_progress", "plot_toy_grid", "plot_accuracy_table"]
 
 
-# --- Chapters 03 and 04: latent interpolation and the class grid ------------------------
-
-def interpolate_latents(z_start, z_end, steps: int = 10, spherical: bool = False) -> np.ndarray:
-    """Return ``steps`` latent vectors from ``z_start`` to ``z_end`` (linear, or slerp if ``spherical``).
-
-    Introduced in ``notebooks/03_dcgan.ipynb``.
-    """
-    a = np.asarray(z_start, dtype=np.float64).ravel()
-    b = np.asarray(z_end, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise ValueError(f"z_start and z_end must have the same size, got {a.size} and {b.size}")
-    validate.integer(steps, "steps", minimum=2)
-    t = np.linspace(0.0, 1.0, int(steps))[:, None]
-    if spherical:
-        # Gaussian samples live near a sphere: slerp keeps the norm, a straight line shrinks it
-        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        if omega > 1e-6:
-            return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
-    return ((1 - t) * a + t * b).astype(np.float32)
-
+# --- Chapters 03 and 04: the interpolation strip and the class grid ---------------------
 
 def plot_interpolation(images, title: str | None = None, labels=None, size: float = 1.2) -> Figure:
     """Return a figure of images in one row (an interpolation strip), optionally captioned."""
@@ -389,7 +368,7 @@ def class_grid(images, num_classes: int = 10) -> np.ndarray:
     return image_grid(images, nrows=num_classes, ncols=len(images) // num_classes, pad=0)
 
 
-__all__ += ["interpolate_latents", "plot_interpolation", "class_grid"]
+__all__ += ["plot_interpolation", "class_grid"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frechet, spread
 
-from gan_keras import checks, data, engine, models, plots, recipes
+from gan_keras import checks, data, engine, latent, models, plots, recipes
 from gan_keras.checks._core import ExerciseError, reference_of
 from gan_keras.trainers.gan import GAN
 
@@ -80,16 +80,16 @@ def test_interpolation_ends_at_both_vectors_and_slerp_keeps_the_norm():
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(64), rng.standard_normal(64)
     for spherical in (False, True):
-        path = plots.interpolate_latents(a, b, steps=9, spherical=spherical)
+        path = latent.interpolate_latents(a, b, steps=9, spherical=spherical)
         assert path.shape == (9, 64)
         np.testing.assert_allclose(path[0], a, atol=1e-5)
         np.testing.assert_allclose(path[-1], b, atol=1e-5)
-    mid_linear = np.linalg.norm(plots.interpolate_latents(a, b, 9)[4])
-    mid_slerp = np.linalg.norm(plots.interpolate_latents(a, b, 9, spherical=True)[4])
+    mid_linear = np.linalg.norm(latent.interpolate_latents(a, b, 9)[4])
+    mid_slerp = np.linalg.norm(latent.interpolate_latents(a, b, 9, spherical=True)[4])
     assert mid_linear < 0.85 * min(np.linalg.norm(a), np.linalg.norm(b))  # the straight line shrinks
     assert mid_slerp > 0.95 * min(np.linalg.norm(a), np.linalg.norm(b))
     with pytest.raises(ValueError):
-        plots.interpolate_latents(a, b[:10])
+        latent.interpolate_latents(a, b[:10])
     fig = plots.plot_interpolation(np.zeros((5, 28, 28, 1), "float32"), title="strip")
     assert len(fig.axes) == 5
 

@@ -15,7 +15,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_keras import io, plots  # noqa: E402
+from gan_keras import io, latent, plots  # noqa: E402
 from gan_keras.conditional import class_inputs, interpolate_classes  # noqa: E402
 
 FIGURES = ROOT / "course" / "figures"
@@ -31,7 +31,7 @@ def main(dcgan_run: str, cgan_run: str) -> None:
     rows = []
     for _ in range(3):
         a, b = rng.standard_normal((2, latent_dim))
-        rows.append(generator.predict(plots.interpolate_latents(a, b, 10, spherical=True), verbose=0))
+        rows.append(generator.predict(latent.interpolate_latents(a, b, 10, spherical=True), verbose=0))
     fig = plots.show_images(np.concatenate(rows), nrows=3, title="slerp between two samples (three pairs)", size=3)
     io.save_figure(fig, FIGURES / "03_interpolation.png")
 
