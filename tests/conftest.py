@@ -29,7 +29,10 @@ _SESSION_DIR = tempfile.mkdtemp(prefix="gan_keras_tests_")
 os.environ["GAN_KERAS_FAST"] = "1"
 os.environ["GAN_KERAS_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"] = os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
+# Under pytest-xdist the workers inherit the controller's environment: the user's folder and the
+# network log are the controller's (one log for the whole run, read at the controller's end).
+if "GAN_KERAS_TEST_USER_KERAS_HOME" not in os.environ:
+    os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"] = os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
 os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
 os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -42,7 +45,7 @@ if TEST_BACKEND == "tensorflow":
 else:
     os.environ["KERAS_BACKEND"] = TEST_BACKEND
 os.environ["GAN_KERAS_NETWORK_GUARD"] = "1"
-os.environ["GAN_KERAS_GUARD_LOG"] = os.path.join(_SESSION_DIR, "network_attempts.log")
+os.environ.setdefault("GAN_KERAS_GUARD_LOG", os.path.join(_SESSION_DIR, "network_attempts.log"))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [_GUARD_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _GUARD_DIR]
 )

@@ -30,12 +30,21 @@ from conftest import TEST_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name -> pytest arguments
+# name -> pytest arguments. What depends on the backend: the engine and every trainer on it
+# (the TensorFlow/JAX equality of test_engine.py covers the game's logic, so test_gan.py,
+# test_averaging.py and test_simultaneous.py, which test the game above the engine, run on
+# TensorFlow only), resume of every model (the backend's random streams and saved state), the
+# data off tf.data, the command line's resume, the exercise checks and the learning tests.
 GROUPS = {
-    "trainers": ["tests/test_engine.py", "tests/test_gan.py", "tests/test_trainers_backends_a.py",
-                 "tests/test_trainers_backends_b.py", "tests/test_averaging.py", "tests/test_simultaneous.py"],
-    "resume": ["tests/test_resume_every_model.py", "tests/test_faults.py"],
-    "command line": ["tests/test_cli.py", "tests/test_run_folders.py", "tests/test_data.py"],
+    "trainers": ["tests/test_engine.py", "tests/test_trainers_backends_a.py", "tests/test_trainers_backends_b.py"],
+    "resume": ["tests/test_resume_every_model.py",
+               "tests/test_faults.py::test_interrupted_fit_resumes_bit_exact",
+               "tests/test_faults.py::test_resume_restores_the_fixed_sample_vectors",
+               "tests/test_faults.py::test_cli_run_killed_midway_resumes_to_the_same_weights"],
+    "command line": ["tests/test_data.py",
+                     "tests/test_cli.py::test_resume_continues_a_run_exactly_like_an_uninterrupted_one",
+                     "tests/test_run_folders.py::"
+                     "test_ctrl_c_prints_the_resume_command_and_the_resumed_run_equals_an_uninterrupted_one"],
     "exercise checks": ["tests/test_check_gallery.py", "tests/test_checks_foundation.py"],
     "learning": ["-m", "learning", "tests/test_03_dcgan.py", "tests/test_04_conditional_gan.py", "tests/test_acgan.py",
                  "tests/test_07_vae.py", "tests/test_10_image_to_image.py"],
@@ -46,7 +55,7 @@ TORCH_GROUPS = ["trainers"]
 def run_on(backend: str, args: list, timeout: int = 1500) -> subprocess.CompletedProcess:
     env = dict(os.environ, GAN_KERAS_TEST_BACKEND=backend)
     env.pop("KERAS_BACKEND", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
