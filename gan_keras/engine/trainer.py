@@ -17,6 +17,9 @@ import numpy as np
 
 from gan_keras import engine
 
+# The metrics every two-player game reports: the players' losses, mean D(x) and mean D(G(z))
+GAME_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+
 
 def check_model(model, name: str) -> keras.Model:
     """Return ``model`` if it is a built Keras model, else raise a clear ``TypeError``."""
@@ -121,6 +124,8 @@ class Trainer(keras.Model):
     - in ``compile``: ``compile_players(self, d_opt, g_opt, d_models, g_models, loss_scale=...)``
       for two players, or ``compile_one_player(self, opt, models, loss_scale=...)`` for
       one optimizer;
+    - in ``__init__``: ``self.add_trackers(*GAME_METRICS, ...)`` (its metric names), and in
+      ``step``: ``return self.track(d_loss=..., ...)``;
     - draws noise with ``engine.replica_latent(self.seed_generator, batch_size, latent_dim)``
       (or ``engine.replica_random`` for labels and other noise);
     - updates a player with ``engine.minimize(loss_fn, optimizer, variables)``;
@@ -146,6 +151,25 @@ class Trainer(keras.Model):
     def evaluate_step(self, data):
         """One batch of evaluation (no update): return the logs. Optional."""
         raise NotImplementedError
+
+    # -- trackers ---------------------------------------------------------------------
+    def add_trackers(self, *names: str) -> None:
+        """Give the trainer a ``keras.metrics.Mean`` tracker per metric name, listed by :attr:`metrics` in order."""
+        if getattr(self, "trackers", None) is None:
+            self.trackers = {}
+        for name in names:
+            self.trackers[name] = keras.metrics.Mean(name=name)
+
+    @property
+    def metrics(self):
+        trackers = getattr(self, "trackers", None)
+        return list(trackers.values()) if trackers else super().metrics
+
+    def track(self, **values) -> dict:
+        """Add each value to the tracker of that metric name; return every tracker's result (a step's logs)."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     # -- optimizers, saved state, data checks ------------------------------------------
     def setup_optimizers(self, *pairs, loss_scale: bool | None = None):

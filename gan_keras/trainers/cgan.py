@@ -143,14 +143,6 @@ class ConditionalGAN(GAN):
         fake_logits = self.discriminate(fake_images, fake_labels)
         return self.g_loss_fn(fake_logits), {}
 
-    def track(self, values) -> None:
-        """Add ``{metric name: value}`` (a loss's ``aux["metrics"]``) to the trackers of those names."""
-        if not values:
-            return
-        trackers = {m.name: m for m in self.metrics}
-        for name, value in values.items():
-            trackers[name].update_state(value)
-
     # -- the players' updates -------------------------------------------------------------
     def d_step(self, real_images, labels):
         """Update the discriminator once (its loss is :meth:`d_loss`); return ``(d_loss, real_logits, fake_logits)``."""
@@ -163,7 +155,7 @@ class ConditionalGAN(GAN):
             return self.d_loss(real_images, labels, fake_images, fake_labels)
 
         loss, aux = engine.minimize(d_loss, self.d_optimizer, self.discriminator.trainable_weights)
-        self.track(aux.get("metrics"))
+        self.track(**aux.get("metrics", {}))
         return loss, aux["real_logits"], aux["fake_logits"]
 
     def g_step(self, batch_size):
@@ -176,7 +168,7 @@ class ConditionalGAN(GAN):
             return self.g_loss(fake_images, fake_labels)
 
         loss, aux = engine.minimize(g_loss, self.g_optimizer, self.generator.trainable_weights)
-        self.track(aux.get("metrics"))
+        self.track(**aux.get("metrics", {}))
         return loss
 
     def step(self, data):
@@ -242,12 +234,7 @@ class AuxiliaryClassifierGAN(ConditionalGAN):
         GAN.__init__(self, generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
         self.num_classes = int(num_classes)
         self.set_class_frequencies(None)
-        self.class_loss_tracker = keras.metrics.Mean(name="class_loss")
-        self.class_accuracy_tracker = keras.metrics.Mean(name="class_accuracy")
-
-    @property
-    def metrics(self):
-        return super().metrics + [self.class_loss_tracker, self.class_accuracy_tracker]
+        self.add_trackers("class_loss", "class_accuracy")
 
     def discriminate(self, samples, *conditions):
         """Return ``(logits, class_logits)`` of the discriminator for ``samples`` (the label is not shown)."""

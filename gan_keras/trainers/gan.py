@@ -20,7 +20,7 @@ from keras import ops
 from gan_keras import averaging, engine, validate
 from gan_keras import losses as gan_losses
 from gan_keras.engine import compile_players, split_batch, two_optimizers
-from gan_keras.engine.trainer import Trainer, check_model, model_input_shape, model_output_shape
+from gan_keras.engine.trainer import GAME_METRICS, Trainer, check_model, model_input_shape, model_output_shape
 
 
 def d_step_minibatches(real_samples, d_steps: int) -> list:
@@ -93,10 +93,7 @@ class GAN(Trainer):
             self.ema_generator = averaging.average_copy(generator)
             self.ema_updates = self.add_weight(shape=(), dtype=engine.counter_dtype(), initializer="zeros", trainable=False,
                                                name="ema_updates", aggregation="only_first_replica")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.add_trackers(*GAME_METRICS)
         # The sub-models are built, so the wrapper is too (lets save_weights and
         # BackupAndRestore work without a symbolic call).
         self.built = True
@@ -131,10 +128,6 @@ class GAN(Trainer):
         # load_weights and checkpoints restore their slots.
         compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
                         loss_scale=loss_scale, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
     # ----------------------------------------------------------------------------------
     def call(self, z, training=False):
@@ -261,11 +254,8 @@ class GAN(Trainer):
 
     def update_trackers(self, d_loss, g_loss, real_logits, fake_logits):
         """Add one step's losses and mean ``D(x)``, ``D(G(z))`` to the trackers; return their results."""
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(self.probability(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(self.probability(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(self.probability(real_logits)),
+                          d_fake=ops.mean(self.probability(fake_logits)))
 
     def step(self, data):
         """One batch of the game: ``d_steps`` discriminator updates, one generator update (Algorithm 1)."""
