@@ -73,10 +73,9 @@ class _TwoPlayerTranslator(Trainer):
         self.add_trackers(*GAME_METRICS, self.extra_metric)
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared); the adversarial loss is the logits' cross-entropy."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator, **kwargs)
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)

@@ -45,9 +45,9 @@ class Autoencoder(_EncoderDecoder):
         self.add_trackers("reconstruction_loss")
         self.built = True
 
-    def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, optimizer=None, **kwargs):
         """Set the optimizer (Adam, learning rate 1e-3, by default), as ``VAE.compile`` does."""
-        super().compile(optimizer, loss_scale=loss_scale, **kwargs)
+        super().compile(optimizer, **kwargs)
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):

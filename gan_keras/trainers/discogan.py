@@ -83,10 +83,10 @@ class DiscoGAN(Trainer):
     def _discriminator_weights(self):
         return self.discriminator_a.trainable_weights + self.discriminator_b.trainable_weights
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers: one for both discriminators, one for both generators."""
         compile_players(self, d_optimizer, g_optimizer, [self.discriminator_a, self.discriminator_b],
-                        [self.generator_ab, self.generator_ba], loss_scale=loss_scale, **kwargs)
+                        [self.generator_ab, self.generator_ba], **kwargs)
 
     def call(self, images_a, training=False):
         return self.generator_ab(images_a, training=training)

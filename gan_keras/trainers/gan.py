@@ -105,15 +105,14 @@ class GAN(Trainer):
         g_optimizer=None,
         loss: str = "non_saturating",
         gradient_penalty_weight: float | None = None,
-        loss_scale: bool | None = None,
         **kwargs,
     ):
         """Set the two optimizers (never shared) and the loss.
 
         ``gradient_penalty_weight`` defaults to 10 for ``"wasserstein"`` (WGAN-GP) and 0
-        otherwise. ``loss_scale=None`` wraps each optimizer in a ``LossScaleOptimizer``
-        exactly when its model computes in float16 (built inside
-        ``precision_policy("mixed_float16")``); ``True`` forces it. ``jit_compile=True`` turns
+        otherwise. Each optimizer is wrapped in a ``LossScaleOptimizer`` exactly when its model
+        computes in float16 (built inside ``precision_policy("mixed_float16")``); to scale
+        anyway, pass a ``keras.optimizers.LossScaleOptimizer``. ``jit_compile=True`` turns
         on XLA (Keras' ``"auto"`` leaves it off on a CPU and under ``tf.distribute``).
         """
         d_optimizer, g_optimizer = two_optimizers(d_optimizer, g_optimizer)
@@ -126,8 +125,7 @@ class GAN(Trainer):
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         # Loss scaling for float16 models; the optimizers are built now so that
         # load_weights and checkpoints restore their slots.
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator, **kwargs)
 
     # ----------------------------------------------------------------------------------
     def call(self, z, training=False):

@@ -108,10 +108,9 @@ class SGAN(Trainer):
         self.add_trackers(*GAME_METRICS, "supervised_loss", "labelled_accuracy")
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared); loss-scaled when the models compute in float16."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator, **kwargs)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)

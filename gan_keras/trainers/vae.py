@@ -89,13 +89,14 @@ class _EncoderDecoder(Trainer):
         """The decoder, under the name the GAN tools use."""
         return self.decoder
 
-    def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, optimizer=None, **kwargs):
         """Set the optimizer (Adam, learning rate 1e-3, by default).
 
         It is wrapped in a ``LossScaleOptimizer`` when the encoder or decoder computes in
-        float16 (built inside ``engine.precision_policy("mixed_float16")``) or ``loss_scale=True``.
+        float16 (built inside ``engine.precision_policy("mixed_float16")``); pass a
+        ``keras.optimizers.LossScaleOptimizer`` to scale the loss anyway.
         """
-        compile_one_player(self, optimizer, [self.encoder, self.decoder], loss_scale=loss_scale, **kwargs)
+        compile_one_player(self, optimizer, [self.encoder, self.decoder], **kwargs)
 
     def player_weights(self) -> list:
         """The weights the optimizer updates: the encoder's, then the decoder's (``decoder_logits`` shares them)."""
