@@ -58,7 +58,7 @@ class GAN(Trainer):
     computing the paper's (``course/02_loss_computation.md``). It needs ``d_steps=1``.
 
     ``ema=0.995`` keeps an exponential moving average of the generator's weights,
-    ``ema_generator`` (see :mod:`gan_keras.averaging`): updated after every generator step,
+    ``ema_generator`` (held by a :class:`gan_keras.averaging.AveragedGenerator`, ``average``): updated after every generator step,
     saved in checkpoints, and the model that :attr:`sample_generator`, :meth:`generate`,
     the sample grids and the saved ``generator.keras`` of a run use. ``ema=None`` (the
     default): no average, the trained generator is sampled.
@@ -88,11 +88,8 @@ class GAN(Trainer):
         self.simultaneous = bool(simultaneous)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema = averaging.check_decay(ema)
-        if self.ema is not None:
-            # The averaged generator: same architecture, never trained, moved after each G step
-            self.ema_generator = averaging.average_copy(generator)
-            self.ema_updates = self.add_weight(shape=(), dtype=engine.counter_dtype(), initializer="zeros", trainable=False,
-                                               name="ema_updates", aggregation="only_first_replica")
+        self.average = None if self.ema is None else averaging.AveragedGenerator(
+            generator, self.ema, lambda: self.statistics_inputs(self.STATISTICS_SAMPLES))
         self.add_trackers(*GAME_METRICS)
         # The sub-models are built, so the wrapper is too (lets save_weights and
         # BackupAndRestore work without a symbolic call).
@@ -142,13 +139,10 @@ class GAN(Trainer):
         fixed noise, :func:`gan_keras.averaging.recompute_statistics`) whenever it moved
         since the last time.
         """
-        if self.ema is None:
-            return self.generator
-        updates = int(keras.ops.convert_to_numpy(self.ema_updates))
-        if getattr(self, "_statistics_at", None) != updates:
-            averaging.recompute_statistics(self.ema_generator, self.statistics_inputs(self.STATISTICS_SAMPLES))
-            self._statistics_at = updates
-        return self.ema_generator
+        return self.generator if self.average is None else self.average.sampled()
+
+    ema_generator = property(lambda self: self.average.model, doc="The weight average (with ``ema``).")
+    ema_updates = property(lambda self: self.average.updates, doc="How often the average moved (saved).")
 
     def statistics_inputs(self, count: int):
         """Return ``count`` fixed generator inputs (noise from seed 0) for the average's statistics."""
@@ -156,11 +150,8 @@ class GAN(Trainer):
 
     def update_average(self):
         """Move ``ema_generator`` towards the generator after a generator step (nothing without ``ema``)."""
-        if self.ema is None:
-            return
-        averaging.update_average(self.ema_generator, self.generator,
-                                 averaging.effective_decay(self.ema, self.ema_updates))
-        self.ema_updates.assign(self.ema_updates + 1)
+        if self.average is not None:
+            self.average.update(self.generator)
 
     def discriminate(self, samples, *conditions):
         """Return the discriminator's logits for ``samples`` (and the conditions, e.g. labels), in training mode."""
