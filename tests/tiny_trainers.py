@@ -16,6 +16,7 @@ from gan_keras.cgan import ConditionalGAN
 from gan_keras.image2image import SRGAN, DiscoGAN, Pix2Pix
 from gan_keras.models.sgan import FEATURE_LAYER
 from gan_keras.models.vae import LOGITS_LAYER
+from gan_keras.trainers.simultaneous import SimultaneousConditionalGAN
 
 S = (4, 4, 1)
 BATCH = 8
@@ -106,6 +107,9 @@ else:
 TRAINERS = {
     "cgan": (lambda: ConditionalGAN(to_image(3, "g", classes=3), conditional_discriminator(), num_classes=3, seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, Y)),
+    "simultaneous_cgan": (lambda: SimultaneousConditionalGAN(to_image(3, "g", classes=3), conditional_discriminator(),
+                                                             num_classes=3, seed=0),
+                          lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, Y)),
     "sgan": (lambda: sgan.SGAN(to_image(3, "g"), image_to(3, "d", features=True),
                                generator_objective="non_saturating", seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw),
