@@ -100,7 +100,7 @@ def build_model(name: str, frequencies, image_shape):
     """Build and compile the model of ``train <name>`` as its recipe does (seed 0)."""
     import keras
 
-    from gan_keras import gans
+    from gan_keras import engine
     from gan_keras.recipes import dcgan, gan
 
     keras.utils.set_random_seed(0)
@@ -109,11 +109,11 @@ def build_model(name: str, frequencies, image_shape):
         lr = float(choices.pop("learning_rate"))
         choices.pop("clusters"), choices.pop("simultaneous")
         model = dcgan.build_self_conditioned(64, frequencies, image_shape, seed=0, **choices)
-        model.compile(gans.make_optimizer(lr, name="d_optimizer"), gans.make_optimizer(lr, name="g_optimizer"),
+        model.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                       loss="non_saturating", jit_compile="auto")
     else:
         model = gan.build(64, image_shape, seed=0)
-        model.compile(gans.make_optimizer(), gans.make_optimizer(), loss="non_saturating", jit_compile="auto")
+        model.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating", jit_compile="auto")
     return model
 
 

@@ -11,7 +11,7 @@ Four parts, in one run on the same machine:
    hand-written ``tf.function`` + ``GradientTape`` loops below and by ``gan_keras.GAN.fit``,
    in four tables: (a) ``GAN.fit`` against a plain loop of the *same* alternating updates
    (the paper's order: D's step, then G's step with new noise), which measures ``fit``'s
-   overhead; (b) ``GAN(simultaneous=True).fit`` beside the tutorial's own loop (one
+   overhead; (b) ``SimultaneousGAN.fit`` beside the tutorial's own loop (one
    generator pass, both players updated from it); (c) float32 against ``mixed_bfloat16``
    (``--precision``) for the tutorial's loop and for ``GAN.fit``; (d) XLA (``--jit``) and,
    with ``--float16``, ``mixed_float16``. The variants of a table take turns for
@@ -257,11 +257,12 @@ def time_package_gan(images, batch_size: int, steps: int, jit=False, precision="
     import tensorflow as tf
 
     from gan_keras import GAN, engine
+    from gan_keras.trainers.simultaneous import SimultaneousGAN
 
     keras.utils.set_random_seed(0)
     with engine.precision_policy(precision):
         generator, discriminator = tutorial_generator(), tutorial_discriminator()
-    gan = GAN(generator, discriminator, seed=0, simultaneous=simultaneous)
+    gan = (SimultaneousGAN if simultaneous else GAN)(generator, discriminator, seed=0)
     gan.compile(engine.make_optimizer(1e-4), engine.make_optimizer(1e-4), jit_compile=jit)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=0).repeat()
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
@@ -889,9 +890,9 @@ def dcgan_tables(args, images) -> list[str]:
              "D's step then G's step with new noise. Ratio: GAN.fit over the plain loop.")
     tutorial = "plain tf.function loop, the tutorial's own step (baseline)"
     lines += speed_table(
-        "(b) The tutorial's simultaneous update: GAN(simultaneous=True).fit against the tutorial's loop", [
+        "(b) The tutorial's simultaneous update: SimultaneousGAN.fit against the tutorial's loop", [
             (tutorial, lambda: time_plain_loop(images, b, n, order="tutorial")),
-            ("gan_keras.GAN(simultaneous=True).fit", lambda: time_package_gan(images, b, n, simultaneous=True)),
+            ("gan_keras.SimultaneousGAN.fit", lambda: time_package_gan(images, b, n, simultaneous=True)),
             ("gan_keras.GAN.fit, the paper's order (default)", lambda: time_package_gan(images, b, n)),
         ], args.rounds, b, ratio_to=tutorial,
         note="One generator pass, both players' gradients from it (the tutorial: Adam 1e-4 with "
@@ -903,7 +904,7 @@ def dcgan_tables(args, images) -> list[str]:
             ("tutorial's loop, mixed_bfloat16", lambda: time_plain_loop(images, b, n, precision="mixed_bfloat16")),
             ("gan_keras.GAN.fit, float32", lambda: time_package_gan(images, b, n)),
             ("gan_keras.GAN.fit, mixed_bfloat16", lambda: time_package_gan(images, b, n, precision="mixed_bfloat16")),
-            ("gan_keras.GAN(simultaneous=True).fit, mixed_bfloat16",
+            ("gan_keras.SimultaneousGAN.fit, mixed_bfloat16",
              lambda: time_package_gan(images, b, n, precision="mixed_bfloat16", simultaneous=True)),
         ], args.rounds, b, ratio_to="tutorial's loop, float32",
         note="Ratio: over the tutorial's loop in float32 (below 1: faster).")

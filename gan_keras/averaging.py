@@ -15,8 +15,8 @@ average is better (the first weights are noise), so the decay used at update ``n
 Batch-norm statistics are not trained by gradients, and the trained generator's moving
 means and variances belong to its own weights, not to the average: before the average
 draws samples it gets statistics of its own, from one pass over a large batch of noise
-(:func:`recompute_statistics`). Written with ``keras.ops`` only.
-Introduced in ``notebooks/03_dcgan.ipynb``.
+(:func:`recompute_statistics`). Written with ``keras.ops`` only. A trainer holds all of
+this as one object, :class:`AveragedGenerator`. Introduced in ``notebooks/03_dcgan.ipynb``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from gan_keras import validate
+from gan_keras import engine, validate
 
 
 def check_decay(decay) -> float | None:
@@ -89,3 +89,37 @@ def recompute_statistics(model: keras.Model, inputs) -> int:
         for layer, momentum in zip(norms, momenta):
             layer.momentum = momentum
     return len(norms)
+
+
+class AveragedGenerator(keras.layers.Layer):
+    """The averaged generator a trainer holds: the copy, its decay, its update count, its statistics.
+
+    ``decay`` as checked by :func:`check_decay`; ``statistics_inputs()`` returns the fixed
+    generator inputs its batch-norm statistics are computed from. A layer, so that the
+    trainer holding it tracks its variables (the copy's weights and ``updates``, the
+    count of updates the warm-up reads) and checkpoints save and restore them.
+    """
+
+    def __init__(self, generator: keras.Model, decay: float, statistics_inputs, **kwargs):
+        super().__init__(name=kwargs.pop("name", "averaged_generator"), **kwargs)
+        self.decay = decay
+        self.statistics_inputs = statistics_inputs
+        # Same architecture, never trained, moved after each generator step
+        self.model = average_copy(generator)
+        self.updates = self.add_weight(shape=(), dtype=engine.counter_dtype(), initializer="zeros", trainable=False,
+                                       name="ema_updates", aggregation="only_first_replica")
+        self._statistics_at = None
+        self.built = True
+
+    def update(self, generator: keras.Model) -> None:
+        """Move the average towards ``generator`` (after its update), with the warm-up's decay."""
+        update_average(self.model, generator, effective_decay(self.decay, self.updates))
+        self.updates.assign(self.updates + 1)
+
+    def sampled(self) -> keras.Model:
+        """Return the average, its batch-norm statistics recomputed for its weights if it moved since the last time."""
+        updates = int(ops.convert_to_numpy(self.updates))
+        if self._statistics_at != updates:
+            recompute_statistics(self.model, self.statistics_inputs())
+            self._statistics_at = updates
+        return self.model

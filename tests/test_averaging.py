@@ -120,6 +120,8 @@ def test_conditional_gan_keeps_an_average_too():
 
 def test_the_average_is_part_of_the_saved_state():
     gan = tiny_gan(ema=0.9)
+    assert isinstance(gan.average, averaging.AveragedGenerator)  # one object holds the copy and its count
+    assert gan.ema_generator is gan.average.model and gan.ema_updates is gan.average.updates
     saved = {id(v) for _, v in engine.state_variables(gan)}
     assert all(id(v) in saved for v in gan.ema_generator.weights)
     assert id(gan.ema_updates) in saved

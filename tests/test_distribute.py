@@ -73,13 +73,16 @@ def test_two_devices_train_like_one_device_with_the_same_global_batch(tmp_path):
         assert r["history_diff"] < 1e-4, r  # trackers report the global-batch values
 
 
-def small_gan(mixed=False, jit=False, loss_scale=None):
+def small_gan(mixed=False, jit=False, loss_scale=False):
     keras.utils.set_random_seed(0)
     with engine.precision_policy(mixed):
         g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
         d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
     gan = GAN(g, d, seed=0)
-    gan.compile(engine.make_optimizer(), engine.make_optimizer(), jit_compile=jit, loss_scale=loss_scale)
+    optimizers = [engine.make_optimizer(), engine.make_optimizer()]
+    if loss_scale:  # forced: the optimizers are given already wrapped
+        optimizers = [keras.optimizers.LossScaleOptimizer(opt) for opt in optimizers]
+    gan.compile(*optimizers, jit_compile=jit)
     return gan
 
 

@@ -100,6 +100,7 @@ STEP = textwrap.dedent('''
     import numpy as np, keras
     from gan_keras import engine, models
     from gan_keras.trainers.gan import GAN
+    from gan_keras.trainers.simultaneous import SimultaneousGAN
     draw = engine.replica_random
     results = {}
     for mode in sys.argv[2:]:
@@ -108,8 +109,8 @@ STEP = textwrap.dedent('''
         for m in (g, d):
             m.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.3 for w in m.get_weights()])
         start = g.get_weights() + d.get_weights()
-        gan = GAN(g, d, seed=0, ema=0.9 if mode == "ema" else None, simultaneous=mode == "simultaneous",
-                  d_steps=2 if mode == "wgan-gp" else 1)
+        trainer = SimultaneousGAN if mode == "simultaneous" else GAN
+        gan = trainer(g, d, seed=0, ema=0.9 if mode == "ema" else None, d_steps=2 if mode == "wgan-gp" else 1)
         gan.compile(keras.optimizers.Adam(1e-2, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
                     loss="wasserstein" if mode == "wgan-gp" else "non_saturating")
         noise = [rng.standard_normal((16, 8)).astype("float32") for _ in range(12)]

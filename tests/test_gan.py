@@ -138,16 +138,28 @@ def test_state_variables_cover_seeds_and_both_optimizers():
     assert groups.count("d_optimizer") == n_adam
 
 
-def test_loss_scale_option_wraps_each_optimizer_separately():
+def test_a_loss_scale_optimizer_given_is_kept_for_each_player_separately():
     gan = small_gan()
     assert not isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)  # float32: no scaling
     g = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
     d = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
     forced = GAN(g, d, seed=0)
-    forced.compile(engine.make_optimizer(), engine.make_optimizer(), loss_scale=True)
-    assert isinstance(forced.d_optimizer, keras.optimizers.LossScaleOptimizer)
-    assert isinstance(forced.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    d_opt = keras.optimizers.LossScaleOptimizer(engine.make_optimizer())
+    g_opt = keras.optimizers.LossScaleOptimizer(engine.make_optimizer())
+    forced.compile(d_opt, g_opt)
+    assert forced.d_optimizer is d_opt and forced.g_optimizer is g_opt  # kept as given, not wrapped twice
+    assert not isinstance(forced.d_optimizer.inner_optimizer, keras.optimizers.LossScaleOptimizer)
     assert forced.d_optimizer.inner_optimizer is not forced.g_optimizer.inner_optimizer
     before = weights(forced.generator)
     forced.fit(real_batch(32), batch_size=16, epochs=1, verbose=0)
     assert changed(before, forced.generator)
+    # float16 models: the given wrapper is the one used (no second LossScaleOptimizer around it)
+    with engine.precision_policy("mixed_float16"):
+        g16 = models.build_mlp_generator(16, (28, 28, 1), hidden_units=(32,))
+        d16 = models.build_mlp_discriminator((28, 28, 1), hidden_units=(32,))
+    mixed = GAN(g16, d16, seed=0)
+    d_opt = keras.optimizers.LossScaleOptimizer(engine.make_optimizer())
+    mixed.compile(d_opt, engine.make_optimizer())
+    assert mixed.d_optimizer is d_opt
+    assert isinstance(mixed.g_optimizer, keras.optimizers.LossScaleOptimizer)  # wrapped for its float16 model
+    assert not isinstance(mixed.g_optimizer.inner_optimizer, keras.optimizers.LossScaleOptimizer)

@@ -174,7 +174,7 @@ def test_every_trainer_on_two_devices_trains_like_one_device(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.split("RESULT ", 1)[1])
     assert result.pop("replicas") == 2
-    assert sorted(result) == ["cgan", "discogan", "pix2pix", "sgan", "srgan", "vae"]
+    assert sorted(result) == ["cgan", "discogan", "pix2pix", "sgan", "simultaneous_cgan", "srgan", "vae"]
     for name, r in result.items():
         assert r["moved"] > 1e-3, (name, r)  # training moved the weights...
         assert r["diff"] < 1e-5, (name, r)  # ...and both runs moved them the same way

@@ -18,6 +18,7 @@ from gan_keras.trainers.cgan import ConditionalGAN
 from gan_keras.trainers.discogan import DiscoGAN
 from gan_keras.trainers.pix2pix import Pix2Pix
 from gan_keras.trainers.sgan import SGAN
+from gan_keras.trainers.simultaneous import SimultaneousConditionalGAN
 from gan_keras.trainers.srgan import SRGAN
 from gan_keras.trainers.vae import VAE
 
@@ -110,6 +111,9 @@ else:
 TRAINERS = {
     "cgan": (lambda: ConditionalGAN(to_image(3, "g", classes=3), conditional_discriminator(), num_classes=3, seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, Y)),
+    "simultaneous_cgan": (lambda: SimultaneousConditionalGAN(to_image(3, "g", classes=3), conditional_discriminator(),
+                                                             num_classes=3, seed=0),
+                          lambda m, **kw: m.compile(*optimizers(), **kw), lambda: pairs(X, Y)),
     "sgan": (lambda: SGAN(to_image(3, "g"), image_to(3, "d", features=True),
                                generator_objective="non_saturating", seed=0),
              lambda m, **kw: m.compile(*optimizers(), **kw),

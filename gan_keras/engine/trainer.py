@@ -17,6 +17,9 @@ import numpy as np
 
 from gan_keras import engine
 
+# The metrics every two-player game reports: the players' losses, mean D(x) and mean D(G(z))
+GAME_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+
 
 def check_model(model, name: str) -> keras.Model:
     """Return ``model`` if it is a built Keras model, else raise a clear ``TypeError``."""
@@ -52,21 +55,20 @@ def _as_list(players) -> list:
     return list(players) if isinstance(players, (list, tuple)) else [players]
 
 
-def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, loss_scale: bool | None = None,
-                    **kwargs):
+def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, **kwargs):
     """Compile a two-player trainer: checked optimizers, no unused default one, both set up.
 
     ``d_players``/``g_players`` are the sub-models (one, or a list) each optimizer updates.
     ``model`` must be a :class:`Trainer`: each optimizer is wrapped in a
-    ``LossScaleOptimizer`` when its players compute in float16 (or ``loss_scale=True``),
-    and built on its players' variables so that checkpoints restore its slots.
+    ``LossScaleOptimizer`` when its players compute in float16 (one given already wrapped is
+    kept as it is), and built on its players' variables so that checkpoints restore its slots.
     """
     d_optimizer, g_optimizer = engine.two_optimizers(d_optimizer, g_optimizer)
     # optimizer=None: no unused default optimizer for callbacks to act on.
     kwargs.pop("optimizer", None)
     keras.Model.compile(model, optimizer=None, **kwargs)
     model.d_optimizer, model.g_optimizer = model.setup_optimizers(
-        (d_optimizer, d_players), (g_optimizer, g_players), loss_scale=loss_scale)
+        (d_optimizer, d_players), (g_optimizer, g_players))
     if engine.name() == "jax":
         model.optimizer = PlayersOptimizers(model)
     return model.d_optimizer, model.g_optimizer
@@ -95,19 +97,19 @@ class PlayersOptimizers:
         return f"<the players' optimizers: {names}>"
 
 
-def compile_one_player(model, optimizer, players, loss_scale: bool | None = None, **kwargs):
+def compile_one_player(model, optimizer, players, **kwargs):
     """Compile a one-optimizer trainer (VAE, autoencoder): Adam(1e-3) by default, set up like a player.
 
     ``players`` are the sub-models the optimizer updates. As in :func:`compile_players`, the
-    optimizer is wrapped in a ``LossScaleOptimizer`` when they compute in float16 (or
-    ``loss_scale=True``) and built on their variables so that checkpoints restore its slots.
+    optimizer is wrapped in a ``LossScaleOptimizer`` when they compute in float16 (unless
+    given wrapped) and built on their variables so that checkpoints restore its slots.
     """
     optimizer = optimizer if optimizer is not None else keras.optimizers.Adam(1e-3)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(f"optimizer must be a keras optimizer, got {type(optimizer).__name__}")
     # auto_scale_loss=False: the wrapping is decided here, for the sub-models' precision.
     keras.Model.compile(model, optimizer=optimizer, auto_scale_loss=False, **kwargs)
-    (model.optimizer,) = model.setup_optimizers((model.optimizer, list(players)), loss_scale=loss_scale)
+    (model.optimizer,) = model.setup_optimizers((model.optimizer, list(players)))
     return model.optimizer
 
 
@@ -118,9 +120,10 @@ class Trainer(keras.Model):
     ``keras.Model``) and:
 
     - writes :meth:`step` (one batch of the game) and, to be evaluated, :meth:`evaluate_step`;
-    - in ``compile``: ``compile_players(self, d_opt, g_opt, d_models, g_models, loss_scale=...)``
-      for two players, or ``compile_one_player(self, opt, models, loss_scale=...)`` for
-      one optimizer;
+    - in ``compile``: ``compile_players(self, d_opt, g_opt, d_models, g_models)`` for two
+      players, or ``compile_one_player(self, opt, models)`` for one optimizer;
+    - in ``__init__``: ``self.add_trackers(*GAME_METRICS, ...)`` (its metric names), and in
+      ``step``: ``return self.track(d_loss=..., ...)``;
     - draws noise with ``engine.replica_latent(self.seed_generator, batch_size, latent_dim)``
       (or ``engine.replica_random`` for labels and other noise);
     - updates a player with ``engine.minimize(loss_fn, optimizer, variables)``;
@@ -147,18 +150,37 @@ class Trainer(keras.Model):
         """One batch of evaluation (no update): return the logs. Optional."""
         raise NotImplementedError
 
+    # -- trackers ---------------------------------------------------------------------
+    def add_trackers(self, *names: str) -> None:
+        """Give the trainer a ``keras.metrics.Mean`` tracker per metric name, listed by :attr:`metrics` in order."""
+        if getattr(self, "trackers", None) is None:
+            self.trackers = {}
+        for name in names:
+            self.trackers[name] = keras.metrics.Mean(name=name)
+
+    @property
+    def metrics(self):
+        trackers = getattr(self, "trackers", None)
+        return list(trackers.values()) if trackers else super().metrics
+
+    def track(self, **values) -> dict:
+        """Add each value to the tracker of that metric name; return every tracker's result (a step's logs)."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
     # -- optimizers, saved state, data checks ------------------------------------------
-    def setup_optimizers(self, *pairs, loss_scale: bool | None = None):
+    def setup_optimizers(self, *pairs):
         """Wrap and build optimizers: each pair is ``(optimizer, sub_model or list of them)``.
 
         An optimizer is wrapped in a ``LossScaleOptimizer`` when one of its sub-models
-        computes in float16 (or ``loss_scale=True``), then built on the sub-models'
-        trainable variables. Returns the optimizers in order.
+        computes in float16 (one already wrapped stays as it is), then built on the
+        sub-models' trainable variables. Returns the optimizers in order.
         """
         out = []
         for optimizer, players in pairs:
             players = _as_list(players)
-            if loss_scale or any(engine.uses_float16(m) for m in players):
+            if any(engine.uses_float16(m) for m in players):
                 optimizer = engine.loss_scaled(optimizer)
             optimizer.build([v for m in players for v in m.trainable_variables])
             out.append(optimizer)

@@ -25,6 +25,7 @@ from gan_keras.recipes.common import (
     standard_callbacks,
 )
 from gan_keras.trainers.gan import GAN
+from gan_keras.trainers.simultaneous import SimultaneousGAN
 from gan_keras.training import callbacks as gk_callbacks
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ LEARNING_RATE = 2e-4  # the lecture's (and DCGAN paper's); the recipe's default 
 # - learning_rate of both Adam optimizers; dropout of the discriminator.
 # - clusters: 0 (an unconditional generator, the lecture's) or k (self-conditioning: the
 #   training images' k-means clusters play the labels of a conditional GAN; no label is read).
-# - simultaneous: the tutorial's update order (chapter 02; only without clusters).
+# - simultaneous: the tutorial's update order (chapter 02: a SimultaneousGAN; only without clusters).
 LECTURE = dict(upsampling="transposed", ema=None, learning_rate=LEARNING_RATE, dropout=0.3, clusters=0,
                simultaneous=False)
 RECIPE = dict(upsampling="nearest", ema=0.995, learning_rate=4e-4, dropout=0.0, clusters=50, simultaneous=False)
@@ -62,11 +63,14 @@ def build(latent_dim: int = 64, image_shape=(28, 28, 1), seed: int | None = None
     """Build the chapter's DCGAN (generator 7x7x128 -> 14x14x64 -> 28x28x1, discriminator mirrored).
 
     The defaults are the lecture's model (Radford et al.'s transposed convolutions, dropout
-    0.3, no average); ``train dcgan`` builds it with :data:`RECIPE`'s choices.
+    0.3, no average); ``train dcgan`` builds it with :data:`RECIPE`'s choices. ``simultaneous=True``
+    gives a :class:`gan_keras.trainers.simultaneous.SimultaneousGAN` (the tutorial's update).
     """
+    validate.instance(simultaneous, "simultaneous", (bool, np.bool_), "True or False")
     generator = models.build_dcgan_generator(latent_dim, image_shape, filters=(128, 64), upsampling=upsampling)
     discriminator = models.build_dcgan_discriminator(image_shape, filters=(64, 128), dropout=dropout)
-    return GAN(generator, discriminator, seed=seed, ema=ema, simultaneous=simultaneous)
+    trainer = SimultaneousGAN if simultaneous else GAN
+    return trainer(generator, discriminator, seed=seed, ema=ema)
 
 
 def build_self_conditioned(latent_dim: int, frequencies, image_shape=(28, 28, 1), seed: int | None = None,

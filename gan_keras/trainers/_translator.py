@@ -15,7 +15,7 @@ from keras import ops
 
 from gan_keras import validate
 from gan_keras.engine import compile_players
-from gan_keras.engine.trainer import Trainer, check_model, model_input_shape
+from gan_keras.engine.trainer import GAME_METRICS, Trainer, check_model, model_input_shape
 
 
 def check_weight(value, name: str) -> float:
@@ -70,22 +70,12 @@ class _TwoPlayerTranslator(Trainer):
         self.generator = check_model(generator, "generator")
         self.discriminator = check_model(discriminator, "discriminator")
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.extra_tracker = keras.metrics.Mean(name=self.extra_metric)
+        self.add_trackers(*GAME_METRICS, self.extra_metric)
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared); the adversarial loss is the logits' cross-entropy."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker,
-                self.extra_tracker]
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator, **kwargs)
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
@@ -107,14 +97,6 @@ class _TwoPlayerTranslator(Trainer):
             columns.append(np.asarray(targets, np.float32))
         return [match_channels(c, outputs.shape[-1]) for c in columns]
 
-    def _update_trackers(self, d_loss, g_loss, real_logits, fake_logits, extra):
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
-        self.extra_tracker.update_state(extra)
-        return {m.name: m.result() for m in self.metrics}
-
     def d_step(self, inputs, targets):
         """Update the discriminator once; return ``(d_loss, real_logits, fake_logits)``."""
         raise NotImplementedError(f"{type(self).__name__} must define d_step(inputs, targets)")
@@ -131,4 +113,5 @@ class _TwoPlayerTranslator(Trainer):
         # Train the generator (the discriminator's weights stay fixed)
         g_loss, extra, fake_logits = self.g_step(inputs, targets)
         # Update the trackers
-        return self._update_trackers(d_loss, g_loss, real_logits, fake_logits, extra)
+        return self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(real_logits)),
+                          d_fake=ops.mean(ops.sigmoid(fake_logits)), **{self.extra_metric: extra})

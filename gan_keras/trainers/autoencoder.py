@@ -14,7 +14,6 @@ Metric name: ``reconstruction_loss`` (as the VAE's).
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from gan_keras import engine
@@ -43,16 +42,12 @@ class Autoencoder(_EncoderDecoder):
                              "(a VAE's encoder returns [z_mean, z_log_var]: use gan_keras.trainers.vae.VAE)")
         self.latent_dim, self.sample_shape, self.decoder_logits = encoder_decoder_parts(
             encoder, decoder, "gan_keras.models.autoencoder.build_autoencoder")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.add_trackers("reconstruction_loss")
         self.built = True
 
-    @property
-    def metrics(self):
-        return [self.reconstruction_loss_tracker]
-
-    def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, optimizer=None, **kwargs):
         """Set the optimizer (Adam, learning rate 1e-3, by default), as ``VAE.compile`` does."""
-        super().compile(optimizer, loss_scale=loss_scale, **kwargs)
+        super().compile(optimizer, **kwargs)
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):
@@ -70,14 +65,12 @@ class Autoencoder(_EncoderDecoder):
         images, _ = split_batch(data)
         rec, _ = engine.minimize(lambda: (self.loss_of(images, training=True), ()),
                                  self.optimizer, self.player_weights())
-        self.reconstruction_loss_tracker.update_state(rec)
-        return self._logs()
+        return self.track(reconstruction_loss=rec)
 
     def evaluate_step(self, data):
         """One batch of ``evaluate``: the reconstruction loss in inference mode, no update."""
         images, _ = split_batch(data)
-        self.reconstruction_loss_tracker.update_state(self.loss_of(images, training=False))
-        return self._logs()
+        return self.track(reconstruction_loss=self.loss_of(images, training=False))
 
     # ----------------------------------------------------------------------------------
     def encode(self, images, batch_size: int = 256) -> np.ndarray:

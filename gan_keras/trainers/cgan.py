@@ -7,8 +7,10 @@ metric names as :class:`gan_keras.trainers.gan.GAN` (``d_loss``, ``g_loss``, ``d
 
 A step is the same for both trainers (draw noise and requested labels, make the fakes,
 hand the player's loss to :func:`gan_keras.engine.minimize`); what a batch costs each
-player is a method of its own, :meth:`ConditionalGAN.d_loss` and :meth:`ConditionalGAN.g_loss`,
-so :class:`AuxiliaryClassifierGAN` only says how its losses differ.
+player is a method of its own, :meth:`ConditionalGAN.d_loss` and :meth:`ConditionalGAN.g_loss`
+(the hooks :class:`~gan_keras.trainers.gan.GAN` has too), so :class:`AuxiliaryClassifierGAN`
+only says how its losses differ. The tutorial's simultaneous update of both is in
+:mod:`gan_keras.trainers.simultaneous`.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ class ConditionalGAN(GAN):
     ``class_frequencies`` (one share per class, summing to 1: the data's, when its classes
     are uneven, as k-means clusters are). Introduced in ``notebooks/04_conditional_gan.ipynb``.
 
-    Each player's loss is a method: :meth:`d_loss` and :meth:`g_loss` return ``(loss, aux)``,
-    ``aux`` a dict of the logits the trackers report (``real_logits``, ``fake_logits``)
-    and, under ``"metrics"``, values for trackers of those names (AC-GAN's ``class_loss``).
+    Each player's loss is a method, as in :class:`GAN`: :meth:`d_loss` and :meth:`g_loss` take the
+    discriminator's outputs and return ``(loss, metrics)``, ``metrics`` values for trackers of
+    those names (AC-GAN's ``class_loss``).
     """
 
     def __init__(self, generator, discriminator, num_classes: int = 10, d_steps: int = 1,
@@ -98,6 +100,19 @@ class ConditionalGAN(GAN):
             return ops.sum(ops.cast(ops.greater(u[:, None], ops.convert_to_tensor(edges)[None, :]), "int32"), axis=1)
         return ops.minimum(ops.cast(ops.floor(u * float(self.num_classes)), "int32"), self.num_classes - 1)
 
+    def sample_conditions(self, batch_size) -> tuple:
+        """Draw the labels the generator is asked for: ``(labels,)`` (see :meth:`sample_labels`)."""
+        return (self.sample_labels(batch_size),)
+
+    def real_batch(self, data) -> tuple:
+        """Return ``(real_images, (labels,))`` of an ``(images, labels)`` batch from ``fit``, as tensors."""
+        real_images, labels = split_batch(data)
+        if labels is None:
+            raise ValueError("ConditionalGAN.fit needs (images, labels) batches: "
+                             "make the dataset with data.make_dataset(images, labels)")
+        # Tensors both (a batch of NumPy arrays, given to train_step directly, must not mix)
+        return ops.convert_to_tensor(real_images), (ops.cast(ops.reshape(labels, (-1,)), "int32"),)
+
     def statistics_inputs(self, count: int):
         """Return ``[z, labels]``: fixed noise and every class in turn, for the average's statistics."""
         z = super().statistics_inputs(count)
@@ -128,66 +143,10 @@ class ConditionalGAN(GAN):
         labels = self.check_labels(labels, count=len(z))
         return self.sample_generator.predict([z, labels], batch_size=batch_size, verbose=0)
 
-    # -- what a batch costs each player ---------------------------------------------------
-    def d_loss(self, real_images, labels, fake_images, fake_labels):
-        """The discriminator's loss: real images with their labels -> real, fakes with the requested labels -> fake.
-
-        Returns ``(d_loss, {"real_logits": ..., "fake_logits": ...})``.
-        """
-        real_logits = self.discriminate(real_images, labels)
-        fake_logits = self.discriminate(fake_images, fake_labels)
-        return self.d_loss_fn(real_logits, fake_logits), {"real_logits": real_logits, "fake_logits": fake_logits}
-
-    def g_loss(self, fake_images, fake_labels):
-        """The generator's loss: its images should pass as the requested class. Returns ``(g_loss, {})``."""
-        fake_logits = self.discriminate(fake_images, fake_labels)
-        return self.g_loss_fn(fake_logits), {}
-
-    def track(self, values) -> None:
-        """Add ``{metric name: value}`` (a loss's ``aux["metrics"]``) to the trackers of those names."""
-        if not values:
-            return
-        trackers = {m.name: m for m in self.metrics}
-        for name, value in values.items():
-            trackers[name].update_state(value)
-
-    # -- the players' updates -------------------------------------------------------------
-    def d_step(self, real_images, labels):
-        """Update the discriminator once (its loss is :meth:`d_loss`); return ``(d_loss, real_logits, fake_logits)``."""
-        batch_size = ops.shape(real_images)[0]
-        z = self.sample_latent(batch_size)
-        fake_labels = self.sample_labels(batch_size)
-
-        def d_loss():
-            fake_images = self.generator([z, fake_labels], training=True)
-            return self.d_loss(real_images, labels, fake_images, fake_labels)
-
-        loss, aux = engine.minimize(d_loss, self.d_optimizer, self.discriminator.trainable_weights)
-        self.track(aux.get("metrics"))
-        return loss, aux["real_logits"], aux["fake_logits"]
-
-    def g_step(self, batch_size):
-        """Update the generator once (its loss is :meth:`g_loss`; the discriminator stays fixed); return ``g_loss``."""
-        z = self.sample_latent(batch_size)
-        fake_labels = self.sample_labels(batch_size)
-
-        def g_loss():
-            fake_images = self.generator([z, fake_labels], training=True)
-            return self.g_loss(fake_images, fake_labels)
-
-        loss, aux = engine.minimize(g_loss, self.g_optimizer, self.generator.trainable_weights)
-        self.track(aux.get("metrics"))
-        return loss
-
+    # -- the game ---------------------------------------------------------------------------
     def step(self, data):
         """One batch: ``d_steps`` discriminator updates on ``(images, labels)``, one generator update."""
-        real_images, labels = split_batch(data)
-        if labels is None:
-            raise ValueError("ConditionalGAN.fit needs (images, labels) batches: "
-                             "make the dataset with data.make_dataset(images, labels)")
-        # Tensors both (a batch of NumPy arrays, given to train_step directly, must not mix)
-        real_images = ops.convert_to_tensor(real_images)
-        labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        real_images, (labels,) = self.real_batch(data)
         # Train the discriminator: real images with their labels -> 1, fakes with requested labels -> 0
         # (k steps, each on a new real minibatch, as in the paper's algorithm)
         image_batches = d_step_minibatches(real_images, self.d_steps)
@@ -200,6 +159,49 @@ class ConditionalGAN(GAN):
         self.update_average()
         # Update the trackers
         return self.update_trackers(d_loss, g_loss, real_logits, fake_logits)
+
+    def d_step(self, real_images, labels):
+        """Update the discriminator once (its loss is :meth:`d_loss`); return ``(d_loss, real_out, fake_out)``."""
+        batch_size = ops.shape(real_images)[0]
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+
+        def loss():
+            fake_images = self.generator([z, fake_labels], training=True)
+            real_out = self.discriminate(real_images, labels)
+            fake_out = self.discriminate(fake_images, fake_labels)
+            d_loss, metrics = self.d_loss(real_out, fake_out, real_images, fake_images, labels, fake_labels)
+            return d_loss, (real_out, fake_out, metrics)
+
+        d_loss, (real_out, fake_out, metrics) = engine.minimize(
+            loss, self.d_optimizer, self.discriminator.trainable_weights)
+        self.track(**metrics)
+        return d_loss, real_out, fake_out
+
+    def g_step(self, batch_size):
+        """Update the generator once (its loss is :meth:`g_loss`; the discriminator stays fixed); return ``g_loss``."""
+        z = self.sample_latent(batch_size)
+        fake_labels = self.sample_labels(batch_size)
+
+        def loss():
+            fake_images = self.generator([z, fake_labels], training=True)
+            return self.g_loss(self.discriminate(fake_images, fake_labels), fake_labels)
+
+        g_loss, metrics = engine.minimize(loss, self.g_optimizer, self.generator.trainable_weights)
+        self.track(**metrics)
+        return g_loss
+
+    # -- what a batch costs each player: (loss, values for the trackers of those names) ------
+    def d_loss(self, real_logits, fake_logits, real_images, fake_images, labels, fake_labels):
+        """The discriminator's loss: real images with their labels -> real, fakes with the requested labels -> fake.
+
+        The discriminator was shown each image with its label (:meth:`discriminate`). Returns ``(d_loss, {})``.
+        """
+        return self.d_loss_fn(real_logits, fake_logits), {}
+
+    def g_loss(self, fake_logits, fake_labels):
+        """The generator's loss: its images should pass as the requested class. Returns ``(g_loss, {})``."""
+        return self.g_loss_fn(fake_logits), {}
 
 
 class AuxiliaryClassifierGAN(ConditionalGAN):
@@ -242,37 +244,34 @@ class AuxiliaryClassifierGAN(ConditionalGAN):
         GAN.__init__(self, generator, discriminator, d_steps=d_steps, seed=seed, **kwargs)
         self.num_classes = int(num_classes)
         self.set_class_frequencies(None)
-        self.class_loss_tracker = keras.metrics.Mean(name="class_loss")
-        self.class_accuracy_tracker = keras.metrics.Mean(name="class_accuracy")
-
-    @property
-    def metrics(self):
-        return super().metrics + [self.class_loss_tracker, self.class_accuracy_tracker]
+        self.add_trackers("class_loss", "class_accuracy")
 
     def discriminate(self, samples, *conditions):
         """Return ``(logits, class_logits)`` of the discriminator for ``samples`` (the label is not shown)."""
         logits, class_logits = self.discriminator(samples, training=True)
         return logits, class_logits
 
+    def probability(self, outputs):
+        """The ``D(.)`` that the trackers report, from the ``logits`` of ``(logits, class_logits)``."""
+        return super().probability(outputs[0])
+
     def class_loss(self, labels, class_logits):
         """Return the mean cross-entropy of ``class_logits`` with the int ``labels``."""
         class_logits = ops.cast(class_logits, "float32")  # float32 loss under 16-bit compute
         return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
 
-    def d_loss(self, real_images, labels, fake_images, fake_labels):
+    def d_loss(self, real_out, fake_out, real_images, fake_images, labels, fake_labels):
         """The discriminator's GAN loss plus ``class_weight`` times the class loss on the real images.
 
-        ``aux["metrics"]`` holds ``class_loss`` and ``class_accuracy`` (on the real images).
+        Returns ``(d_loss, {"class_loss": ..., "class_accuracy": ...})`` (both on the real images).
         """
-        real_logits, real_classes = self.discriminate(real_images)
-        fake_logits, _ = self.discriminate(fake_images)
+        (real_logits, real_classes), (fake_logits, _) = real_out, fake_out
         class_loss = self.class_loss(labels, real_classes)
         d_loss = self.d_loss_fn(real_logits, fake_logits) + self.class_weight * class_loss
         correct = ops.cast(ops.equal(ops.cast(ops.argmax(real_classes, axis=-1), "int32"), labels), "float32")
-        return d_loss, {"real_logits": real_logits, "fake_logits": fake_logits,
-                        "metrics": {"class_loss": class_loss, "class_accuracy": ops.mean(correct)}}
+        return d_loss, {"class_loss": class_loss, "class_accuracy": ops.mean(correct)}
 
-    def g_loss(self, fake_images, fake_labels):
+    def g_loss(self, fake_out, fake_labels):
         """The generator's GAN loss plus ``class_weight`` times the class loss of its samples for the requested labels."""
-        fake_logits, fake_classes = self.discriminate(fake_images)
+        fake_logits, fake_classes = fake_out
         return self.g_loss_fn(fake_logits) + self.class_weight * self.class_loss(fake_labels, fake_classes), {}

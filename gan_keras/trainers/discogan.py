@@ -16,7 +16,7 @@ from keras import ops
 from gan_keras import engine
 from gan_keras import losses as gan_losses
 from gan_keras.engine import compile_players
-from gan_keras.engine.trainer import Trainer, check_model, model_input_shape, model_output_shape
+from gan_keras.engine.trainer import GAME_METRICS, Trainer, check_model, model_input_shape, model_output_shape
 from gan_keras.trainers._translator import check_pair, check_weight
 
 __all__ = ["DiscoGAN", "cycle_loss", "reconstruction_loss"]
@@ -69,11 +69,7 @@ class DiscoGAN(Trainer):
             raise ValueError("DiscoGAN needs two different generators and two different discriminators")
         self.reconstruction_weight = check_weight(reconstruction_weight, "reconstruction_weight")
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.cycle_tracker = keras.metrics.Mean(name="cycle_loss")
+        self.add_trackers(*GAME_METRICS, "cycle_loss")
         self.built = True
 
     @property
@@ -87,15 +83,10 @@ class DiscoGAN(Trainer):
     def _discriminator_weights(self):
         return self.discriminator_a.trainable_weights + self.discriminator_b.trainable_weights
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers: one for both discriminators, one for both generators."""
         compile_players(self, d_optimizer, g_optimizer, [self.discriminator_a, self.discriminator_b],
-                        [self.generator_ab, self.generator_ba], loss_scale=loss_scale, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker,
-                self.cycle_tracker]
+                        [self.generator_ab, self.generator_ba], **kwargs)
 
     def call(self, images_a, training=False):
         return self.generator_ab(images_a, training=training)
@@ -168,11 +159,7 @@ class DiscoGAN(Trainer):
         # Train the generators (the discriminators' weights stay fixed)
         g_loss, cycle = self.g_step(real_a, real_b)
         # Update the trackers
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(
-            (ops.mean(ops.sigmoid(real_logits_a)) + ops.mean(ops.sigmoid(real_logits_b))) / 2.0)
-        self.d_fake_tracker.update_state(
-            (ops.mean(ops.sigmoid(fake_logits_a)) + ops.mean(ops.sigmoid(fake_logits_b))) / 2.0)
-        self.cycle_tracker.update_state(cycle)
-        return {m.name: m.result() for m in self.metrics}
+        return self.track(
+            d_loss=d_loss, g_loss=g_loss, cycle_loss=cycle,
+            d_real=(ops.mean(ops.sigmoid(real_logits_a)) + ops.mean(ops.sigmoid(real_logits_b))) / 2.0,
+            d_fake=(ops.mean(ops.sigmoid(fake_logits_a)) + ops.mean(ops.sigmoid(fake_logits_b))) / 2.0)

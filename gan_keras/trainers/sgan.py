@@ -22,7 +22,7 @@ from keras import ops
 from gan_keras import engine, validate
 from gan_keras import losses as gan_losses
 from gan_keras.engine import compile_players
-from gan_keras.engine.trainer import Trainer, check_model, model_input_shape, model_output_shape
+from gan_keras.engine.trainer import GAME_METRICS, Trainer, check_model, model_input_shape, model_output_shape
 from gan_keras.models.sgan import FEATURE_LAYER
 
 GENERATOR_OBJECTIVES = ("feature_matching", "non_saturating")
@@ -105,23 +105,12 @@ class SGAN(Trainer):
         self.latent_dim = int(model_input_shape(generator)[-1])
         self.sample_shape = g_out
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.supervised_tracker = keras.metrics.Mean(name="supervised_loss")
-        self.accuracy_tracker = keras.metrics.Mean(name="labelled_accuracy")
+        self.add_trackers(*GAME_METRICS, "supervised_loss", "labelled_accuracy")
         self.built = True
 
-    def compile(self, d_optimizer=None, g_optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Set the two optimizers (never shared); loss-scaled when the models compute in float16."""
-        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator,
-                        loss_scale=loss_scale, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker,
-                self.supervised_tracker, self.accuracy_tracker]
+        compile_players(self, d_optimizer, g_optimizer, self.discriminator, self.generator, **kwargs)
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -182,11 +171,8 @@ class SGAN(Trainer):
         g_loss = self.g_step(real_images)
         # Update the trackers
         predicted = ops.argmax(aux["labelled_logits"], axis=-1)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_fake_logit(aux["real_logits"]))))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(real_fake_logit(aux["fake_logits"]))))
-        self.supervised_tracker.update_state(aux["supervised_loss"])
-        self.accuracy_tracker.update_state(ops.mean(ops.cast(
-            ops.equal(predicted, ops.cast(labels, predicted.dtype)), "float32")))
-        return {m.name: m.result() for m in self.metrics}
+        return self.track(
+            d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(real_fake_logit(aux["real_logits"]))),
+            d_fake=ops.mean(ops.sigmoid(real_fake_logit(aux["fake_logits"]))),
+            supervised_loss=aux["supervised_loss"],
+            labelled_accuracy=ops.mean(ops.cast(ops.equal(predicted, ops.cast(labels, predicted.dtype)), "float32")))

@@ -89,20 +89,18 @@ class _EncoderDecoder(Trainer):
         """The decoder, under the name the GAN tools use."""
         return self.decoder
 
-    def compile(self, optimizer=None, loss_scale: bool | None = None, **kwargs):
+    def compile(self, optimizer=None, **kwargs):
         """Set the optimizer (Adam, learning rate 1e-3, by default).
 
         It is wrapped in a ``LossScaleOptimizer`` when the encoder or decoder computes in
-        float16 (built inside ``engine.precision_policy("mixed_float16")``) or ``loss_scale=True``.
+        float16 (built inside ``engine.precision_policy("mixed_float16")``); pass a
+        ``keras.optimizers.LossScaleOptimizer`` to scale the loss anyway.
         """
-        compile_one_player(self, optimizer, [self.encoder, self.decoder], loss_scale=loss_scale, **kwargs)
+        compile_one_player(self, optimizer, [self.encoder, self.decoder], **kwargs)
 
     def player_weights(self) -> list:
         """The weights the optimizer updates: the encoder's, then the decoder's (``decoder_logits`` shares them)."""
         return self.encoder.trainable_weights + self.decoder.trainable_weights
-
-    def _logs(self):
-        return {m.name: m.result() for m in self.metrics}
 
     def decode(self, z, batch_size: int = 256) -> np.ndarray:
         """Return the decoder's images of latent vectors."""
@@ -140,14 +138,8 @@ class VAE(_EncoderDecoder):
         validate.non_negative_number(beta, "beta")
         self.beta = float(beta)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self.add_trackers("total_loss", "reconstruction_loss", "kl_loss")
         self.built = True
-
-    @property
-    def metrics(self):
-        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
 
     # ----------------------------------------------------------------------------------
     def call(self, images, training=False):
@@ -167,12 +159,6 @@ class VAE(_EncoderDecoder):
         kl = kl_loss(z_mean, z_log_var)
         return rec + self.beta * kl, rec, kl
 
-    def _update(self, total, rec, kl):
-        self.total_loss_tracker.update_state(total)
-        self.reconstruction_loss_tracker.update_state(rec)
-        self.kl_loss_tracker.update_state(kl)
-        return self._logs()
-
     def step(self, data):
         """One batch: update the encoder and the decoder together on the negative ELBO."""
         images, _ = split_batch(data)
@@ -182,12 +168,13 @@ class VAE(_EncoderDecoder):
             return total, (rec, kl)
 
         total, (rec, kl) = engine.minimize(negative_elbo, self.optimizer, self.player_weights())
-        return self._update(total, rec, kl)
+        return self.track(total_loss=total, reconstruction_loss=rec, kl_loss=kl)
 
     def evaluate_step(self, data):
         """One batch of ``evaluate``: the three losses in inference mode, no update."""
         images, _ = split_batch(data)
-        return self._update(*self.losses_of(images, training=False))
+        total, rec, kl = self.losses_of(images, training=False)
+        return self.track(total_loss=total, reconstruction_loss=rec, kl_loss=kl)
 
     # ----------------------------------------------------------------------------------
     def encode(self, images, batch_size: int = 256):
