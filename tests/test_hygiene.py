@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_keras import config  # noqa: E402
-from gan_keras.app import notebook
+from gan_keras.app import notebook  # noqa: E402
 from gan_keras.checks import REGISTRY  # noqa: E402
 from tools import nbtool  # noqa: E402
 

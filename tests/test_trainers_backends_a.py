@@ -229,7 +229,8 @@ def test_modules_train_without_tensorflow():
         gan.compile()
         gan.fit(x, y, batch_size=4, epochs=1, verbose=0)
         assert "tensorflow" not in sys.modules
-        print("ok", len(lab), len(real), int(gan.d_optimizer.iterations.numpy()), int(gan.g_optimizer.iterations.numpy()))
+        print("ok", len(lab), len(real), int(gan.d_optimizer.iterations.numpy()),
+              int(gan.g_optimizer.iterations.numpy()))
     """)
     env = dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=os.pathsep.join(sys.path))
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)

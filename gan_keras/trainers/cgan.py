@@ -272,6 +272,6 @@ class AuxiliaryClassifierGAN(ConditionalGAN):
         return d_loss, {"class_loss": class_loss, "class_accuracy": ops.mean(correct)}
 
     def g_loss(self, fake_out, fake_labels):
-        """The generator's GAN loss plus ``class_weight`` times the class loss of its samples for the requested labels."""
+        """The generator's GAN loss plus ``class_weight`` times the class loss of its samples for their labels."""
         fake_logits, fake_classes = fake_out
         return self.g_loss_fn(fake_logits) + self.class_weight * self.class_loss(fake_labels, fake_classes), {}

@@ -125,7 +125,10 @@ class GAN(Trainer):
 
     # -- what a batch costs each player: (loss, values for the trackers of those names) ----
     def d_loss(self, real_logits, fake_logits, real_samples, fake_samples):
-        """The discriminator's loss: the chosen loss of its logits, plus WGAN-GP's gradient penalty. Returns ``(d_loss, {})``."""
+        """The discriminator's loss: the chosen loss of its logits, plus WGAN-GP's gradient penalty.
+
+        Returns ``(d_loss, {})``.
+        """
         d_loss = self.d_loss_fn(real_logits, fake_logits)
         if self.gradient_penalty_weight:
             alpha_shape = [ops.shape(real_samples)[0]] + [1] * (len(real_samples.shape) - 1)
@@ -135,7 +138,7 @@ class GAN(Trainer):
         return d_loss, {}
 
     def g_loss(self, fake_logits):
-        """The generator's loss: the chosen loss of the discriminator's logits for its samples. Returns ``(g_loss, {})``."""
+        """The generator's loss: the chosen loss of the discriminator's logits for its samples: ``(g_loss, {})``."""
         return self.g_loss_fn(fake_logits), {}
 
     # -- the players, the trackers and the average ----------------------------------------

@@ -135,7 +135,7 @@ class SGAN(Trainer):
                         "fake_logits": fake_logits, "supervised_loss": sup_loss}
 
     def g_loss(self, real_images, fake_images):
-        """The generator's loss: feature matching against ``real_images``, or non-saturating. Returns ``(g_loss, ())``."""
+        """The generator's loss: feature matching against ``real_images``, or non-saturating: ``(g_loss, ())``."""
         fake_features, fake_logits = self.features_and_logits(fake_images, training=True)
         if self.generator_objective == "feature_matching":
             real_features, _ = self.features_and_logits(real_images, training=True)
