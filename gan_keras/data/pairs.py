@@ -54,7 +54,7 @@ class PairedData:
 
 
 def _check(images, name: str = "images") -> np.ndarray:
-    return gk_data.check_images(images, name)
+    return validate.images(images, name)
 
 
 # ---------------------------------------------------------------------------------------
