@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config, validate
+from gan_keras import config, engine, validate
 
 DATASETS = ("mnist", "fashion_mnist", "digits")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -186,7 +186,8 @@ def load_images(
     ``name`` is ``"mnist"``, ``"fashion_mnist"``, ``"digits"`` (the offline stand-in) or
     a folder of image files. ``limit`` keeps a random subset of that many images (fixed
     ``seed``); without one, fast mode keeps at most :data:`FAST_MODE_LIMITS` images (2048
-    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the digits stand-in with a one-line warning.
+    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the
+    digits stand-in with a one-line warning.
     Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
     if not isinstance(name, (str, os.PathLike)):
@@ -337,27 +338,19 @@ def make_dataset(
         labels = check_labels(labels)
         if len(labels) != len(images):
             raise ValueError(f"got {len(images)} images but {len(labels)} labels")
-    if not uses_tf_data():
+    tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
+    if tf_data is None:
         columns = (images,) if labels is None else (images, labels.astype(np.int32))
         return _array_batches_class()(columns, batch_size, shuffle=shuffle, seed=seed,
                                       drop_remainder=drop_remainder)
-    import tensorflow as tf
-
     if labels is not None:
-        ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+        ds = tf_data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
     else:
-        ds = tf.data.Dataset.from_tensor_slices(images)
+        ds = tf_data.Dataset.from_tensor_slices(images)
     ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
-
-
-def uses_tf_data() -> bool:
-    """Return True when the datasets are ``tf.data`` pipelines: Keras runs on TensorFlow."""
-    import keras
-
-    return keras.backend.backend() == "tensorflow"
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf_data.AUTOTUNE)
 
 
 class EpochCounting:

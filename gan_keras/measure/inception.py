@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras import validate
+from gan_keras import engine, validate
 from gan_keras.measure import metrics
 
 FEATURE_SIZE = 2048
@@ -88,25 +88,7 @@ def prepare(images) -> np.ndarray:
 
 def default_batch_size() -> int:
     """Return 64 images per batch on a GPU, 8 on a CPU (a batch of 32 at 299x299 peaks at about 5 GB there)."""
-    return 64 if _has_gpu() else 8
-
-
-def _has_gpu() -> bool:
-    """Return True if the active Keras backend computes on a GPU (asked of that backend only, when called)."""
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return bool(tf.config.list_logical_devices("GPU"))
-    if backend == "torch":
-        import torch
-
-        return bool(torch.cuda.is_available())
-    # JAX: the devices of its default platform, "gpu:0"... when there is a GPU, else "cpu:0".
-    return any(device.split(":")[0].lower() in ("gpu", "cuda", "rocm")
-               for device in keras.distribution.list_devices())
+    return 64 if engine.has_gpu() else 8
 
 
 def pool_features(images, model, batch_size: int | None = None) -> np.ndarray:
