@@ -16,6 +16,8 @@ import numpy as np
 
 from gan_keras import config as gk_config
 from gan_keras import engine, io, plots, validate
+from gan_keras.recipes.registry import BASE_SETTINGS as BASE_SETTINGS  # the recipes import it from here
+from gan_keras.recipes.registry import settings_of
 from gan_keras.training import callbacks as gk_callbacks
 
 # The speed and fault options a recipe honours once it builds and compiles in model_scope,
@@ -26,9 +28,8 @@ ALL_OPTIONS = ("resume", "jit", "mixed_precision")
 # one process per worker and only one of them writing files: see gan_keras.training.distribute.
 TRAIN_STRATEGIES = ("default", "mirrored")
 
-# The run settings every recipe uses; a recipe adds the ones it also uses in its SETTINGS
-# (``latent_dim``, ``loss``). An optional setting outside SETTINGS is refused (recipes.train).
-BASE_SETTINGS = ("data", "epochs", "batch_size", "limit", "seed")
+# BASE_SETTINGS (recipes.registry): the run settings every recipe uses. An optional setting
+# outside a recipe's SETTINGS is refused (recipes.train).
 OPTIONAL_SETTINGS = ("epochs", "batch_size", "latent_dim", "limit", "loss")
 SETTING_FLAGS = {"data": "--data", "epochs": "--epochs", "batch_size": "--batch-size",
                  "latent_dim": "--latent-dim", "limit": "--limit", "loss": "--loss", "seed": "--seed",
@@ -245,9 +246,7 @@ def resume_command(config: TrainConfig) -> str:
 
 def used_settings(config: TrainConfig) -> dict:
     """Return the settings of ``config`` that its recipe uses (what run.json records)."""
-    from gan_keras import recipes
-
-    uses = recipes.settings_of(config.model)
+    uses = settings_of(config.model)
     record = {"model": config.model}
     record.update({name: getattr(config, name) for name in uses})
     data = record.get("data")
