@@ -77,7 +77,7 @@ def recompute_statistics(model: keras.Model, inputs) -> int:
     """
     from keras import layers
 
-    norms = [layer for layer in model._flatten_layers() if isinstance(layer, layers.BatchNormalization)]
+    norms = [layer for layer in engine.all_layers(model) if isinstance(layer, layers.BatchNormalization)]
     if not norms:
         return 0
     momenta = [layer.momentum for layer in norms]

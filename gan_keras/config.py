@@ -87,9 +87,12 @@ def colab_url(notebook: str) -> str:
     )
 
 
-# The Keras backends the course runs on. TensorFlow is the default (and the fastest on a CPU:
-# oneDNN's convolutions); JAX and PyTorch run the same trainers through ``gan_keras.engine``.
+# The Keras backends the course runs on, the one list of them (``gan_keras.engine`` imports it:
+# the package checks the setting before Keras is imported). TensorFlow, the first, is Keras'
+# default (and the fastest on a CPU: oneDNN's convolutions); JAX and PyTorch run the same
+# trainers through ``gan_keras.engine``, which is the only place that tells them apart.
 BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_BACKEND = BACKENDS[0]
 
 
 def _backend_error(where: str, value: str) -> RuntimeError:
@@ -100,7 +103,12 @@ def _backend_error(where: str, value: str) -> RuntimeError:
 
 
 def backend_setting() -> str:
-    """Return the Keras backend this process will use, read without importing Keras."""
+    """Return the Keras backend this process will use, read without importing Keras.
+
+    What Keras will read when imported: ``KERAS_BACKEND``, else ``keras.json``, else its
+    default. Ask ``gan_keras.engine.name()`` which backend runs (it reads this only while
+    Keras is not imported yet).
+    """
     import json
 
     wanted = os.environ.get("KERAS_BACKEND")
@@ -109,9 +117,9 @@ def backend_setting() -> str:
     keras_home = os.environ.get("KERAS_HOME", os.path.join(Path.home(), ".keras"))
     settings = Path(keras_home) / "keras.json"
     try:
-        return json.loads(settings.read_text()).get("backend", "tensorflow")
+        return json.loads(settings.read_text()).get("backend", DEFAULT_BACKEND)
     except (OSError, ValueError, AttributeError):
-        return "tensorflow"
+        return DEFAULT_BACKEND
 
 
 def check_backend_setting() -> None:
@@ -126,21 +134,9 @@ def check_backend_setting() -> None:
     keras_home = os.environ.get("KERAS_HOME", os.path.join(Path.home(), ".keras"))
     settings = Path(keras_home) / "keras.json"
     try:
-        backend = json.loads(settings.read_text()).get("backend", "tensorflow")
+        backend = json.loads(settings.read_text()).get("backend", DEFAULT_BACKEND)
     except (OSError, ValueError):
         return
     if backend not in BACKENDS:
         raise _backend_error(str(settings), backend)
 
-
-def require_tensorflow_backend() -> None:
-    """Fail with a clear message unless Keras runs on TensorFlow."""
-    check_backend_setting()
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(
-            f"gan_keras needs Keras on the TensorFlow backend, but Keras runs on "
-            f"{keras.backend.backend()!r} (set in ~/.keras/keras.json or KERAS_BACKEND). "
-            "Set the backend to 'tensorflow' and restart Python."
-        )

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_keras import engine
+
 
 class MachineError(Exception):
     """A write failed for a reason of the machine (full disk, read-only folder), not of the
@@ -83,44 +85,12 @@ def write_history_csv(path, history: dict) -> Path:
     return Path(path)
 
 
-@contextlib.contextmanager
-def keras_without_tensorflow():
-    """Inside this block Keras' optional uses of TensorFlow do not import it, off TensorFlow.
-
-    Keras imports TensorFlow whenever it is installed to *look for* it: to seed it
-    (``keras.utils.set_random_seed``) and to check for its shapes and dtypes while saving a
-    model. On JAX and PyTorch nothing of gan_keras uses TensorFlow, so there Keras is told
-    it is absent (as where it is not installed) for the duration of the block. Nothing
-    changes on TensorFlow, or when TensorFlow is imported already.
-    """
-    import sys
-
-    import keras
-
-    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
-        yield
-        return
-    try:
-        from keras.src.utils import module_utils
-
-        lazy = module_utils.tensorflow
-        saved = lazy._available
-    except (ImportError, AttributeError):  # another Keras layout: leave it as it is
-        yield
-        return
-    lazy._available = False
-    try:
-        yield
-    finally:
-        lazy._available = saved
-
-
 def save_model(model, path) -> Path:
     """Save a Keras model as a ``.keras`` file atomically."""
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"model files must end in .keras, got {path.name!r}")
-    with atomic_path(path) as tmp, keras_without_tensorflow():
+    with atomic_path(path) as tmp, engine.keras_without_tensorflow():
         model.save(tmp)
     return path
 

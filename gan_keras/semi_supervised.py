@@ -57,7 +57,10 @@ def _key(seed) -> int:
 
 
 class _ShuffledRepeat:
-    """The index stream of ``shuffle(n).repeat()``: pass ``k`` over ``0..n-1`` is a permutation seeded by ``(key, k)``."""
+    """The index stream of ``shuffle(n).repeat()``.
+
+    Pass ``k`` over ``0..n-1`` is a permutation seeded by ``(key, k)``.
+    """
 
     def __init__(self, n: int, *key: int):
         self.n, self.key = int(n), tuple(key)
@@ -127,7 +130,10 @@ class SGANBatches(gk_data.EpochCounting, keras.utils.PyDataset):
 
 
 class LabelledBatches(keras.utils.PyDataset):
-    """``(images, labels)`` batches without end, reshuffled at every pass (``shuffle().repeat().batch()``) off TensorFlow."""
+    """``(images, labels)`` batches without end, reshuffled at every pass (``shuffle().repeat().batch()``).
+
+    What :func:`train_supervised` trains on where datasets are not ``tf.data`` pipelines.
+    """
 
     def __init__(self, images, labels, batch_size: int, seed: int = 0):
         super().__init__()
@@ -162,19 +168,18 @@ def make_sgan_dataset(labelled_images, labels, real_images, batch_size: int = 64
     if len(real_images) < batch_size:
         raise ValueError(f"batch_size {batch_size} is larger than the {len(real_images)} unlabelled images")
     labelled_batch_size = labelled_batch_size or min(batch_size, len(labels))
-    if engine.name() != "tensorflow":
+    tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
+    if tf_data is None:
         if len(labels) == 0:
             raise ValueError("got no labelled images: the SGAN needs a few")
         return SGANBatches(labelled_images, labels, real_images, batch_size, labelled_batch_size, seed)
-    import tensorflow as tf
-
-    labelled = (tf.data.Dataset.from_tensor_slices((labelled_images, labels))
+    labelled = (tf_data.Dataset.from_tensor_slices((labelled_images, labels))
                 .shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
                 .repeat().batch(labelled_batch_size, drop_remainder=True))
-    unlabelled = (tf.data.Dataset.from_tensor_slices(real_images)
+    unlabelled = (tf_data.Dataset.from_tensor_slices(real_images)
                   .shuffle(len(real_images), seed=seed + 1, reshuffle_each_iteration=True)
                   .batch(batch_size, drop_remainder=True))
-    return tf.data.Dataset.zip((labelled, unlabelled)).prefetch(tf.data.AUTOTUNE)
+    return tf_data.Dataset.zip((labelled, unlabelled)).prefetch(tf_data.AUTOTUNE)
 
 
 def classifier_accuracy(discriminator, images, labels) -> float:
@@ -196,12 +201,11 @@ def train_supervised(discriminator, labelled_images, labels, steps: int, batch_s
     labelled_images = np.asarray(labelled_images, dtype=np.float32)
     labels = np.asarray(labels).astype(np.int32)
     batch_size = min(batch_size, len(labels))
-    if engine.name() != "tensorflow":
+    tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
+    if tf_data is None:
         ds = LabelledBatches(labelled_images, labels, batch_size, seed)
     else:
-        import tensorflow as tf
-
-        ds = (tf.data.Dataset.from_tensor_slices((labelled_images, labels))
+        ds = (tf_data.Dataset.from_tensor_slices((labelled_images, labels))
               .shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
               .repeat().batch(batch_size, drop_remainder=True))
     discriminator.compile(optimizer=make_optimizer(learning_rate),

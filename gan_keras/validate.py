@@ -102,6 +102,33 @@ def instance(value, name: str, types, what: str):
     return value
 
 
+def images(value, name: str = "images", expected_shape=None) -> np.ndarray:
+    """Return images as float32 after checking rank, finiteness and the ``[-1, 1]`` range (the course's images)."""
+    if not hasattr(value, "shape"):
+        raise TypeError(f"{name} must be an array of shape (N, H, W, C), got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype.name == "bfloat16":  # a generator trained with --precision mixed_bfloat16
+        array = array.astype(np.float32)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim != 4:
+        raise ValueError(f"{name} must have shape (N, H, W, C), got shape {array.shape}")
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty: expected at least one image")
+    if expected_shape is not None and tuple(array.shape[1:]) != tuple(expected_shape):
+        raise ValueError(
+            f"{name} must have images of shape {tuple(expected_shape)}, got {tuple(array.shape[1:])}"
+        )
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    low, high = float(array.min()), float(array.max())
+    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
+        hint = " (did you forget to scale 0..255 pixels?)" if high > 1.5 else ""
+        raise ValueError(f"{name} must lie in [-1, 1], got values in [{low:.3g}, {high:.3g}]{hint}")
+    return array
+
+
 def path(value, name: str) -> Path:
     """A ``Path`` from a string or path-like; ``TypeError`` otherwise, ``ValueError`` if empty."""
     if not isinstance(value, (str, os.PathLike)):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_keras import GAN, data, engine, io, models
+from gan_keras import GAN, data, engine, io, models, validate
 from gan_keras.app import cli
 from gan_keras.recipes import TrainConfig
 
@@ -42,12 +42,12 @@ API_CASES = [
     ("dataset name of wrong type", lambda g: data.load_images(3), TypeError, "dataset name"),
     ("bad split", lambda g: data.load_images("digits", split="val"), ValueError, "split"),
     ("limit zero", lambda g: data.load_images("digits", limit=0), ValueError, "limit"),
-    ("images of rank 3", lambda g: data.check_images(np.zeros((4, 28, 28))), ValueError, "(N, H, W, C)"),
-    ("images of strings", lambda g: data.check_images(np.full((1, 2, 2, 1), "a")), TypeError, "numbers"),
-    ("images in 0..255", lambda g: data.check_images(images(high=255.0)), ValueError, "scale 0..255"),
-    ("images with NaN", lambda g: data.check_images(np.full((1, 2, 2, 1), np.nan)), ValueError, "NaN"),
-    ("no images", lambda g: data.check_images(np.zeros((0, 2, 2, 1))), ValueError, "empty"),
-    ("images of the wrong size", lambda g: data.check_images(images(), expected_shape=(32, 32, 1)),
+    ("images of rank 3", lambda g: validate.images(np.zeros((4, 28, 28))), ValueError, "(N, H, W, C)"),
+    ("images of strings", lambda g: validate.images(np.full((1, 2, 2, 1), "a")), TypeError, "numbers"),
+    ("images in 0..255", lambda g: validate.images(images(high=255.0)), ValueError, "scale 0..255"),
+    ("images with NaN", lambda g: validate.images(np.full((1, 2, 2, 1), np.nan)), ValueError, "NaN"),
+    ("no images", lambda g: validate.images(np.zeros((0, 2, 2, 1))), ValueError, "empty"),
+    ("images of the wrong size", lambda g: validate.images(images(), expected_shape=(32, 32, 1)),
      ValueError, "(32, 32, 1)"),
     ("dataset of zero images", lambda g: data.make_dataset(np.zeros((0, 28, 28, 1))), ValueError, "zero images"),
     ("batch larger than data", lambda g: data.make_dataset(images(4), batch_size=8), ValueError, "larger"),

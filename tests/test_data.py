@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gan_keras import data
+from gan_keras import data, validate
 
 
 def test_digits_standin_looks_like_mnist():
@@ -163,11 +163,11 @@ def test_recipes_resume_an_array_batches_stream_at_its_epoch():
 
 def test_check_images():
     with pytest.raises(ValueError, match="forget to scale"):
-        data.check_images(np.full((2, 4, 4, 1), 255.0))
+        validate.images(np.full((2, 4, 4, 1), 255.0))
     with pytest.raises(ValueError, match="shape"):
-        data.check_images(np.zeros((4, 4)))
+        validate.images(np.zeros((4, 4)))
     with pytest.raises(ValueError, match="expected|must have images"):
-        data.check_images(np.zeros((2, 4, 4, 1)), expected_shape=(28, 28, 1))
+        validate.images(np.zeros((2, 4, 4, 1)), expected_shape=(28, 28, 1))
 
 
 def test_toy_distributions():
@@ -189,8 +189,8 @@ def test_check_images_takes_bfloat16_samples_as_float32():
     import ml_dtypes
 
     samples = np.linspace(-1, 1, 2 * 4 * 3).reshape(2, 4, 3, 1).astype(ml_dtypes.bfloat16)
-    checked = data.check_images(samples)
+    checked = validate.images(samples)
     assert checked.dtype == np.float32
     np.testing.assert_allclose(checked, samples.astype(np.float32))
     with pytest.raises(TypeError, match="must hold numbers"):
-        data.check_images(np.array([["a"]] * 2).reshape(2, 1, 1, 1))
+        validate.images(np.array([["a"]] * 2).reshape(2, 1, 1, 1))

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_keras import config  # noqa: E402
-from gan_keras.app import notebook  # noqa: E402
+from gan_keras.app import doctor, notebook  # noqa: E402
 from gan_keras.checks import REGISTRY  # noqa: E402
 from tools import nbtool  # noqa: E402
 
@@ -273,13 +273,13 @@ def _write(nb, path):
 # ------------------------------------------------------------------ setup cell behaviour
 
 def test_version_check_explains_what_to_install():
-    assert notebook.check_versions("2.21.0", "3.15.1") == []
-    assert "newer than" in notebook.check_versions("2.23.0", "3.15.1")[0]
+    assert doctor.check_versions("2.21.0", "3.15.1") == []
+    assert "newer than" in doctor.check_versions("2.23.0", "3.15.1")[0]
     for tf_version, keras_version, expected in (("2.21.0", "2.15.0", "needs Keras 3"),
                                                 ("2.21.0", "3.1.0", "keras>=3.3"),
                                                 ("2.12.0", "3.15.1", "tensorflow>=2.16")):
         with pytest.raises(RuntimeError, match=re.escape(expected)):
-            notebook.check_versions(tf_version, keras_version)
+            doctor.check_versions(tf_version, keras_version)
 
 
 def test_gpu_message_says_what_no_gpu_means():

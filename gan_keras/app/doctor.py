@@ -12,6 +12,7 @@ fails: the exit code is 0 whatever it finds. The notebooks' setup cell prints it
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import platform
 import shutil
@@ -22,7 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan_keras import config
+from gan_keras import config, engine
 
 # Where the downloads come from: the host the online probe tries.
 PROBE_HOST = ("storage.googleapis.com", 443)
@@ -204,6 +205,114 @@ class Device:
     name: str
 
 
+# The versions the course is tested with (the same bounds as pyproject.toml).
+TENSORFLOW_MIN = (2, 16)
+TENSORFLOW_TESTED_BELOW = (2, 22)
+KERAS_MIN = (3, 3)
+KERAS_BELOW = (4, 0)
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = []
+    for piece in str(version).split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    while len(parts) < 2:
+        parts.append(0)
+    return tuple(parts)
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(str(v) for v in version)
+
+
+def check_keras_version(keras_version: str) -> list[str]:
+    """Raise RuntimeError for a Keras the course cannot run on; return warnings (none so far)."""
+    keras_v = _version_tuple(keras_version)
+    if keras_v < (3, 0):
+        raise RuntimeError(
+            f"gan_keras needs Keras 3, found Keras {keras_version}: "
+            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
+    if keras_v < KERAS_MIN or keras_v >= KERAS_BELOW:
+        raise RuntimeError(
+            f"gan_keras needs Keras >={_dotted(KERAS_MIN)},<4, found Keras {keras_version}: "
+            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
+    return []
+
+
+def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
+    """Raise RuntimeError for versions the course cannot run on; return warnings for untested ones."""
+    tf_v = _version_tuple(tensorflow_version)
+    warnings = check_keras_version(keras_version)
+    if tf_v < TENSORFLOW_MIN:
+        raise RuntimeError(
+            f"gan_keras needs TensorFlow >={_dotted(TENSORFLOW_MIN)}, found {tensorflow_version}: "
+            f"pip install 'tensorflow>={_dotted(TENSORFLOW_MIN)},<{_dotted(TENSORFLOW_TESTED_BELOW)}', "
+            "then restart the kernel")
+    if tf_v >= TENSORFLOW_TESTED_BELOW:
+        warnings.append(
+            f"TensorFlow {tensorflow_version} is newer than the versions the course is tested with "
+            f"(<{_dotted(TENSORFLOW_TESTED_BELOW)}); if a cell fails, "
+            f"pip install 'tensorflow<{_dotted(TENSORFLOW_TESTED_BELOW)}' and restart.")
+    return warnings
+
+
+def _restart_needed(module) -> str | None:
+    """Return a message if pip installed another version than the one already imported."""
+    from importlib import metadata
+
+    name = module.__name__
+    try:
+        installed = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        try:
+            installed = metadata.version(f"{name}-cpu")
+        except metadata.PackageNotFoundError:
+            return None
+    if _version_tuple(installed) != _version_tuple(module.__version__):
+        return (f"{name} {installed} is installed but {module.__version__} is loaded: restart the "
+                "kernel (Colab: Runtime > Restart session) and run the notebook from the top.")
+    return None
+
+
+def framework_check() -> tuple[str, list, list]:
+    """The notebooks' setup cell's check of Keras and the framework under it: ``(first line, warnings, GPUs)``.
+
+    Raises ``ModuleNotFoundError`` saying what to install when Keras or the framework cannot be
+    imported, and ``RuntimeError`` for versions the course cannot run on. On TensorFlow its
+    versions are checked against the tested bounds; on JAX and PyTorch TensorFlow is not imported.
+    """
+    from gan_keras import __version__
+
+    backend = engine.name()
+    label, module_name = FRAMEWORKS[backend]
+    try:
+        import keras
+
+        framework = importlib.import_module(module_name)
+    except ImportError as exc:
+        if backend == "tensorflow":
+            raise ModuleNotFoundError(
+                f"gan_keras needs TensorFlow and Keras 3, but importing them failed ({exc}): run "
+                "`pip install -r requirements.txt` in the course repository, then restart the kernel") from exc
+        raise ModuleNotFoundError(
+            f"Keras is set to the {backend} backend (KERAS_BACKEND or ~/.keras/keras.json), but importing "
+            f"Keras or {label} failed ({exc}): pip install {module_name}, or unset KERAS_BACKEND for "
+            "TensorFlow, then restart the kernel") from exc
+    if backend == "tensorflow":
+        warnings = check_versions(framework.__version__, keras.__version__)
+        first = f"{label} {framework.__version__}, Keras {keras.__version__}, gan_keras {__version__}: set up."
+    else:
+        warnings = check_keras_version(keras.__version__)
+        first = (f"{label} {framework.__version__}, Keras {keras.__version__}, gan_keras {__version__}: "
+                 f"set up (Keras backend: {backend}).")
+    for module in (framework, keras):
+        restart = _restart_needed(module)
+        if restart:
+            warnings.append(restart)
+    return first, warnings, backend_gpus(backend)
+
+
 def installed_version(distribution: str) -> str | None:
     """Return the installed version of a package without importing it (None if not installed)."""
     from importlib import metadata
@@ -287,9 +396,7 @@ def collect(probe_network: bool = True) -> Report:
         backend_problem = str(exc)
     wanted = None
     if backend_problem is None:  # the backend Keras runs on (once imported), else the one it will
-        from gan_keras.app import notebook
-
-        wanted = notebook.active_backend()
+        wanted = engine.name()
     if wanted in ("jax", "torch"):  # TensorFlow is neither needed nor imported
         try:
             import keras
@@ -297,10 +404,8 @@ def collect(probe_network: bool = True) -> Report:
             report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
                        "install the course's requirements: pip install -r requirements.txt, then restart")
         else:
-            from gan_keras.app import notebook
-
             try:
-                warnings = notebook.check_keras_version(keras.__version__)
+                warnings = check_keras_version(keras.__version__)
             except RuntimeError as exc:
                 warnings = [str(exc)]
             report.add("Keras", keras.__version__, warnings[0] if warnings else None)
@@ -322,12 +427,10 @@ def collect(probe_network: bool = True) -> Report:
             report.add("Keras", f"cannot be imported ({type(exc).__name__}: {exc})",
                        "install the course's requirements: pip install -r requirements.txt, then restart")
     if tf is not None:
-        from gan_keras.app import notebook
-
         warnings = []
         if keras is not None:
             try:
-                warnings = notebook.check_versions(tf.__version__, keras.__version__)
+                warnings = check_versions(tf.__version__, keras.__version__)
             except RuntimeError as exc:
                 warnings = [str(exc)]
         report.add("TensorFlow", tf.__version__, warnings[0] if warnings else None)
@@ -369,7 +472,8 @@ def _rest(report: Report, probe_network: bool) -> None:
         elif state == "missing" and not online and entry.what in ("MNIST", "ImageNet weights of InceptionV3",
                                                                   "ImageNet weights of VGG19"):
             missing_needed.append(entry.what)
-        size = ("about " if not entry.exact_size else "") + (f"{entry.size_bytes / 1e6:.0f} MB" if entry.size_bytes >= 1e6 else f"{entry.size_bytes / 1e3:.0f} kB")
+        size = ("about " if not entry.exact_size else "") + (
+            f"{entry.size_bytes / 1e6:.0f} MB" if entry.size_bytes >= 1e6 else f"{entry.size_bytes / 1e3:.0f} kB")
         report.add(f"  {entry.what}", f"{state} ({size}; {entry.needed_by})", advice)
     if missing_needed:
         report.lines.append(Line(

@@ -19,75 +19,7 @@ import types
 from pathlib import Path
 
 from gan_keras import config, exercises
-
-# The versions the course is tested with (the same bounds as pyproject.toml).
-TENSORFLOW_MIN = (2, 16)
-TENSORFLOW_TESTED_BELOW = (2, 22)
-KERAS_MIN = (3, 3)
-KERAS_BELOW = (4, 0)
-
-
-def _version_tuple(version: str) -> tuple[int, int]:
-    parts = []
-    for piece in str(version).split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    while len(parts) < 2:
-        parts.append(0)
-    return tuple(parts)
-
-
-def _dotted(version: tuple[int, int]) -> str:
-    return ".".join(str(v) for v in version)
-
-
-def check_keras_version(keras_version: str) -> list[str]:
-    """Raise RuntimeError for a Keras the course cannot run on; return warnings (none so far)."""
-    keras_v = _version_tuple(keras_version)
-    if keras_v < (3, 0):
-        raise RuntimeError(
-            f"gan_keras needs Keras 3, found Keras {keras_version}: "
-            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
-    if keras_v < KERAS_MIN or keras_v >= KERAS_BELOW:
-        raise RuntimeError(
-            f"gan_keras needs Keras >={_dotted(KERAS_MIN)},<4, found Keras {keras_version}: "
-            f"pip install 'keras>={_dotted(KERAS_MIN)},<4', then restart the kernel")
-    return []
-
-
-def check_versions(tensorflow_version: str, keras_version: str) -> list[str]:
-    """Raise RuntimeError for versions the course cannot run on; return warnings for untested ones."""
-    tf_v = _version_tuple(tensorflow_version)
-    warnings = check_keras_version(keras_version)
-    if tf_v < TENSORFLOW_MIN:
-        raise RuntimeError(
-            f"gan_keras needs TensorFlow >={_dotted(TENSORFLOW_MIN)}, found {tensorflow_version}: "
-            f"pip install 'tensorflow>={_dotted(TENSORFLOW_MIN)},<{_dotted(TENSORFLOW_TESTED_BELOW)}', "
-            "then restart the kernel")
-    if tf_v >= TENSORFLOW_TESTED_BELOW:
-        warnings.append(
-            f"TensorFlow {tensorflow_version} is newer than the versions the course is tested with "
-            f"(<{_dotted(TENSORFLOW_TESTED_BELOW)}); if a cell fails, "
-            f"pip install 'tensorflow<{_dotted(TENSORFLOW_TESTED_BELOW)}' and restart.")
-    return warnings
-
-
-def _restart_needed(module) -> str | None:
-    """Return a message if pip installed another version than the one already imported."""
-    from importlib import metadata
-
-    name = module.__name__
-    try:
-        installed = metadata.version(name)
-    except metadata.PackageNotFoundError:
-        try:
-            installed = metadata.version(f"{name}-cpu")
-        except metadata.PackageNotFoundError:
-            return None
-    if _version_tuple(installed) != _version_tuple(module.__version__):
-        return (f"{name} {installed} is installed but {module.__version__} is loaded: restart the "
-                "kernel (Colab: Runtime > Restart session) and run the notebook from the top.")
-    return None
+from gan_keras.app import doctor
 
 
 def gpu_message(gpus: list, fast: bool) -> str:
@@ -134,82 +66,16 @@ def setup(verbose: bool = True, quiet: bool = True) -> bool:
         from gan_keras.app import quiet as _quiet
 
         _quiet.filter_tensorflow_chatter()
-    backend = active_backend()
-    if backend in ("jax", "torch"):
-        return _setup_other_backend(backend, verbose)
-    try:
-        import keras
-        import tensorflow as tf
-    except ImportError as exc:
-        raise ModuleNotFoundError(
-            f"gan_keras needs TensorFlow and Keras 3, but importing them failed ({exc}): run "
-            "`pip install -r requirements.txt` in the course repository, then restart the kernel") from exc
-    config.require_tensorflow_backend()
+    first_line, warnings, gpus = doctor.framework_check()
     fast = config.fast_mode()
-
-    warnings = check_versions(tf.__version__, keras.__version__)
-    for module in (tf, keras):
-        restart = _restart_needed(module)
-        if restart:
-            warnings.append(restart)
-    gpus = tf.config.list_physical_devices("GPU")
     _show_figures_inline()
     if verbose:
-        from gan_keras import __version__
-
-        print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, gan_keras {__version__}: set up.")
-        _print_rest(warnings, gpus, fast)
-    return fast
-
-
-def active_backend() -> str:
-    """The backend Keras runs on once imported, else the one it will run on (read without importing it)."""
-    import sys
-
-    keras = sys.modules.get("keras")
-    if keras is not None and hasattr(keras, "backend"):
-        return keras.backend.backend()
-    return config.backend_setting()
-
-
-def _print_rest(warnings, gpus, fast) -> None:
-    for warning in warnings:
-        print(f"Warning: {warning}")
-    print(gpu_message(gpus, fast))
-    print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
-    from gan_keras.app import doctor
-
-    print(doctor.short_report())
-
-
-def _setup_other_backend(backend: str, verbose: bool) -> bool:
-    """``setup`` on JAX or PyTorch: that framework's version and GPUs; TensorFlow is not needed."""
-    from gan_keras.app import doctor
-
-    label, module_name = doctor.FRAMEWORKS[backend]
-    try:
-        import keras
-
-        framework = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ModuleNotFoundError(
-            f"Keras is set to the {backend} backend (KERAS_BACKEND or ~/.keras/keras.json), but importing "
-            f"Keras or {label} failed ({exc}): pip install {module_name}, or unset KERAS_BACKEND for "
-            "TensorFlow, then restart the kernel") from exc
-    fast = config.fast_mode()
-    warnings = check_keras_version(keras.__version__)
-    for module in (framework, keras):
-        restart = _restart_needed(module)
-        if restart:
-            warnings.append(restart)
-    gpus = doctor.backend_gpus(backend)
-    _show_figures_inline()
-    if verbose:
-        from gan_keras import __version__
-
-        print(f"{label} {framework.__version__}, Keras {keras.__version__}, gan_keras {__version__}: "
-              f"set up (Keras backend: {backend}).")
-        _print_rest(warnings, gpus, fast)
+        print(first_line)
+        for warning in warnings:
+            print(f"Warning: {warning}")
+        print(gpu_message(gpus, fast))
+        print(f"Fast mode: {'ON (tiny data, few epochs)' if fast else 'off (the full course settings)'}")
+        print(doctor.short_report())
     return fast
 
 

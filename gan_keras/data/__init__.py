@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config, validate
+from gan_keras import config, engine, validate
 
 DATASETS = ("mnist", "fashion_mnist", "digits")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -186,7 +186,8 @@ def load_images(
     ``name`` is ``"mnist"``, ``"fashion_mnist"``, ``"digits"`` (the offline stand-in) or
     a folder of image files. ``limit`` keeps a random subset of that many images (fixed
     ``seed``); without one, fast mode keeps at most :data:`FAST_MODE_LIMITS` images (2048
-    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the digits stand-in with a one-line warning.
+    train, 1024 test), so a chapter is as small online as offline. Offline, MNIST falls back to the
+    digits stand-in with a one-line warning.
     Introduced in ``notebooks/01_gan_basics.ipynb``.
     """
     if not isinstance(name, (str, os.PathLike)):
@@ -290,33 +291,6 @@ def load_image_folder(path, image_size: int = 28, grayscale: bool = True) -> Ima
     )
 
 
-def check_images(images, name: str = "images", expected_shape=None) -> np.ndarray:
-    """Return images as float32 after checking rank, finiteness and the ``[-1, 1]`` range."""
-    if not hasattr(images, "shape"):
-        raise TypeError(f"{name} must be an array of shape (N, H, W, C), got {type(images).__name__}")
-    array = np.asarray(images)
-    if array.dtype.name == "bfloat16":  # a generator trained with --precision mixed_bfloat16
-        array = array.astype(np.float32)
-    if array.dtype.kind not in "fiu":
-        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
-    if array.ndim != 4:
-        raise ValueError(f"{name} must have shape (N, H, W, C), got shape {array.shape}")
-    if len(array) == 0:
-        raise ValueError(f"{name} is empty: expected at least one image")
-    if expected_shape is not None and tuple(array.shape[1:]) != tuple(expected_shape):
-        raise ValueError(
-            f"{name} must have images of shape {tuple(expected_shape)}, got {tuple(array.shape[1:])}"
-        )
-    array = array.astype(np.float32)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    low, high = float(array.min()), float(array.max())
-    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
-        hint = " (did you forget to scale 0..255 pixels?)" if high > 1.5 else ""
-        raise ValueError(f"{name} must lie in [-1, 1], got values in [{low:.3g}, {high:.3g}]{hint}")
-    return array
-
-
 def check_labels(labels, num_classes: int | None = None, name: str = "labels") -> np.ndarray:
     """Return labels as int32 after checking they are class indices ``0..num_classes - 1``."""
     if not hasattr(labels, "__len__"):
@@ -364,27 +338,19 @@ def make_dataset(
         labels = check_labels(labels)
         if len(labels) != len(images):
             raise ValueError(f"got {len(images)} images but {len(labels)} labels")
-    if not uses_tf_data():
+    tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
+    if tf_data is None:
         columns = (images,) if labels is None else (images, labels.astype(np.int32))
         return _array_batches_class()(columns, batch_size, shuffle=shuffle, seed=seed,
                                       drop_remainder=drop_remainder)
-    import tensorflow as tf
-
     if labels is not None:
-        ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+        ds = tf_data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
     else:
-        ds = tf.data.Dataset.from_tensor_slices(images)
+        ds = tf_data.Dataset.from_tensor_slices(images)
     ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
-
-
-def uses_tf_data() -> bool:
-    """Return True when the datasets are ``tf.data`` pipelines: Keras runs on TensorFlow."""
-    import keras
-
-    return keras.backend.backend() == "tensorflow"
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf_data.AUTOTUNE)
 
 
 class EpochCounting:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_keras import config, validate
+from gan_keras import config, engine, validate
 from gan_keras import data as gk_data
 
 PIX2PIX_TASKS = ("edges", "blur", "mask")
@@ -54,7 +54,7 @@ class PairedData:
 
 
 def _check(images, name: str = "images") -> np.ndarray:
-    return gk_data.check_images(images, name)
+    return validate.images(images, name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -294,23 +294,23 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
     if smallest < batch_size:
         raise ValueError(f"batch_size {batch_size} is larger than the {smallest} images: "
                          "lower --batch-size or use more data")
-    if not gk_data.uses_tf_data():
+    tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
+    if tf_data is None:
         return gk_data.ArrayBatches((inputs, targets), batch_size, shuffle=shuffle, seed=seed,
                                     drop_remainder=True, independent=not paired)
-    import tensorflow as tf
 
     if paired:
-        ds = tf.data.Dataset.from_tensor_slices((inputs, targets)).cache()
+        ds = tf_data.Dataset.from_tensor_slices((inputs, targets)).cache()
         if shuffle:
             ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
     else:
-        ds_a = tf.data.Dataset.from_tensor_slices(inputs).cache()
-        ds_b = tf.data.Dataset.from_tensor_slices(targets).cache()
+        ds_a = tf_data.Dataset.from_tensor_slices(inputs).cache()
+        ds_b = tf_data.Dataset.from_tensor_slices(targets).cache()
         if shuffle:
             ds_a = ds_a.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
             ds_b = ds_b.shuffle(len(targets), seed=seed + 1, reshuffle_each_iteration=True)
-        ds = tf.data.Dataset.zip((ds_a, ds_b))
-    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        ds = tf_data.Dataset.zip((ds_a, ds_b))
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf_data.AUTOTUNE)
 
 
 __all__ = [

@@ -17,258 +17,131 @@ The engine does the rest, once per backend:
 
 The optimizer defaults, precision policies and the state a checkpoint saves live here too,
 so that nothing here imports a trainer.
+
+The engine is the only folder of the package that names a backend or uses Keras' private
+API. Elsewhere, code asks it: :func:`name` (which backend runs; it answers before Keras is
+imported too), :func:`tf_data` (the ``tf.data`` module when datasets are ``tf.data``
+pipelines, else None), :func:`sync_state`, :func:`has_gpu`, :func:`keras_without_tensorflow`,
+:func:`start_quietly`, and the backend module's parallelism (``current().strategy(...)``...).
+
+Its modules, lowest first (no circle: tests/test_layers.py):
+
+- ``tensorflow_engine``, ``jax_engine``, ``torch_engine``: one per backend, each following
+  the protocol below; they import nothing else of the engine;
+- ``backends``: :func:`name`, :func:`current` (the active backend's module) and the questions
+  asked of it; imports neither Keras nor a framework until a question is asked;
+- ``core``: the updates, replicas, optimizers, precision and saved state (Keras objects);
+- ``trainer``: :class:`Trainer` and the ``compile`` helpers;
+- this ``__init__``: the names of all of them. ``name`` and the questions of ``backends`` are
+  imported here at once; the Keras-level names of ``core`` and ``trainer`` on first use, so
+  that importing the engine (``gan_keras.data`` does) imports no framework.
+
+The protocol
+------------
+A backend module (``gan_keras/engine/<backend>_engine.py``, picked by :func:`current`) defines
+these functions (``tests/test_engine_protocol.py`` checks that all three do, with these
+parameters):
+
+``run_step(model, step, args, training=True)``
+    Run ``step(data)``, one batch of a game, as Keras' ``train_step`` (``training=True``) or
+    ``test_step``: ``args`` is what Keras passed (``(data,)``; on JAX ``(state, data)``, or
+    ``(data,)`` when called by hand). Return what Keras wants back: the logs (on JAX, under
+    ``fit``, ``(logs, new_state)``).
+``num_replicas()``
+    How many replicas compute this step (1 outside ``tf.distribute``).
+``replica_index()``
+    This replica's index in its group (0 outside ``tf.distribute``).
+``minimize_each(loss_fn, players)``
+    ``loss_fn()`` returns ``(losses, aux)``; ``players`` is a list of ``(optimizer,
+    variables)``. Take every player's gradient of its own loss (divided by the replicas where
+    the replicas' gradients are summed, times the optimizer's loss scale) before applying any
+    update, apply each optimizer, and return ``(losses, aux)`` unscaled.
+``gradients(loss_fn, variables)``
+    ``(loss, [d loss / d v for v in variables])`` of ``loss_fn()`` (a scalar); nothing changes.
+``input_gradient(fn, x)``
+    ``(fn(x), d fn(x) / d x)`` for a scalar ``fn``; differentiable again inside a player's loss.
+``gradient_function(fn, models, has_aux=False)``
+    A compiled ``g(x, *args) -> (fn(x, *args), d fn / d x)`` (``((value, aux), grad)`` with
+    ``has_aux``); ``models`` are the Keras models ``fn`` reads (never changes).
+``counter_dtype()``
+    The dtype of step counters (int64; int32 where 64-bit integers are off by default).
+``players_compiled(model, optimizers_of)``
+    Called once a trainer whose players hold their own optimizers is compiled with
+    ``optimizer=None``; ``optimizers_of(model)`` lists them. Where Keras' trainer threads
+    ``model.optimizer.variables`` through each step (JAX), set ``model.optimizer`` to what
+    holds them; elsewhere nothing.
+``sync_state(model)``
+    Write the values a ``fit`` holds between batches back into the variables (JAX); elsewhere
+    nothing.
+``tf_data()``
+    The ``tf.data`` module when datasets are ``tf.data`` pipelines (TensorFlow), else None.
+``has_gpu()``
+    True when the backend computes on a GPU.
+``start_devices()``
+    Start the framework's devices now (TensorFlow's CUDA probe), or nothing.
+``split_cpu(num_devices)``
+    Split the CPU into ``num_devices`` logical devices for multi-device tests and return
+    them; ``RuntimeError`` when it is too late, ``ValueError`` where the backend cannot.
+``strategy(name, devices=None)``
+    The ``tf.distribute`` strategy ``"default"``, ``"mirrored"`` or ``"multi_worker"``
+    (``name`` already checked); ``ValueError`` saying what to use instead off TensorFlow.
+``data_parallel(devices=None, num_devices=None)``
+    ``keras.distribution.DataParallel`` over the local devices (JAX); ``ValueError`` saying
+    what to use instead elsewhere.
+``check_strategy(name)``
+    Raise ``ValueError`` (one line) if ``train --strategy NAME`` cannot run on this backend;
+    before any work, creating nothing.
+``training_distribution(name)``
+    What ``train --strategy NAME`` builds and compiles its models under: ``(distribution,
+    number of replicas or devices, words for "training on ...")``; ``distribution.scope()``.
+``shards_while_fitting()``
+    True when ``fit`` must run inside that scope too (``keras.distribution`` shards each
+    batch as ``fit`` reads it); a ``tf.distribute`` model remembers its strategy.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-
-import keras
-
-from gan_keras.config import BACKENDS
-
-_MODULES = {"tensorflow": "tensorflow_engine", "jax": "jax_engine", "torch": "torch_engine"}
-
-
-def name() -> str:
-    """Return the active Keras backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``."""
-    return keras.backend.backend()
-
-
-def current():
-    """Return the engine module of the active backend."""
-    backend = name()
-    if backend not in _MODULES:
-        raise RuntimeError(f"gan_keras runs on one of {', '.join(BACKENDS)}, but Keras runs on {backend!r}")
-    return importlib.import_module(f"gan_keras.engine.{_MODULES[backend]}")
-
-
-# ---------------------------------------------------------------------------------------
-# Updates: what every trainer calls
-# ---------------------------------------------------------------------------------------
-
-def minimize(loss_fn, optimizer, variables):
-    """Update ``variables`` with ``optimizer`` to lower the loss that ``loss_fn()`` computes.
-
-    ``loss_fn()`` returns ``(loss, aux)``: the player's loss (a scalar averaged over the
-    batch) and anything else the step reports (logits, parts of the loss: a tensor, a tuple
-    or a dict of them). The forward pass runs inside ``loss_fn``, so the engine can
-    differentiate it on every backend. Returns ``(loss, aux)``, unscaled.
-    """
-    (loss,), aux = minimize_each(lambda: _one(loss_fn()), [(optimizer, variables)])
-    return loss, aux
-
-
-def _one(result):
-    loss, aux = result
-    return (loss,), aux
-
-
-def minimize_each(loss_fn, players):
-    """Update several players from one forward pass: ``loss_fn()`` returns ``(losses, aux)``.
-
-    ``players`` is a list of ``(optimizer, variables)``; ``losses[i]`` is player ``i``'s loss.
-    Every player's gradient is taken (each of its own loss only) before any optimizer is
-    applied, so each player's update sees the others as they were before this step.
-    Returns ``(losses, aux)``.
-    """
-    players = [(optimizer, list(variables)) for optimizer, variables in players]
-    return current().minimize_each(loss_fn, players)
-
-
-def gradients(loss_fn, variables):
-    """Return ``(loss, [d loss / d v for v in variables])`` of ``loss_fn()`` (a scalar), changing nothing.
-
-    For looking at gradients (chapter 01 checks its NumPy backward pass against them); the
-    trainers use :func:`minimize`, which also applies them.
-    """
-    return current().gradients(loss_fn, list(variables))
-
-
-def input_gradient(fn, x):
-    """Return ``(fn(x), d fn(x) / d x)`` for a scalar ``fn``; differentiable again inside a player's loss."""
-    return current().input_gradient(fn, x)
-
-
-def gradient_function(fn, models=(), has_aux: bool = False):
-    """Return a compiled ``g(x, *args) -> (fn(x, *args), d fn / d x)`` for repeated gradient steps on an input.
-
-    ``models`` are the Keras models ``fn`` calls (their weights are read, never changed).
-    TensorFlow compiles ``g`` with ``tf.function``, JAX with ``jax.jit`` (the weights passed
-    in as state), PyTorch runs it eagerly. DeepDream, style transfer and latent inversion use
-    it. With ``has_aux=True``, ``fn`` returns ``(value, aux)`` (values it only reports, such
-    as the terms of a loss, from the same forward pass) and ``g`` returns
-    ``((value, aux), d value / d x)``.
-    """
-    return current().gradient_function(fn, list(models), has_aux=has_aux)
-
-
-# ---------------------------------------------------------------------------------------
-# Replicas: only ``tf.distribute`` runs one step per replica; JAX's data parallelism
-# (``keras.distribution``) runs one global step, so there each step sees one replica.
-# ---------------------------------------------------------------------------------------
-
-def num_replicas() -> int:
-    """Return how many replicas compute this step (1 outside ``tf.distribute``)."""
-    return current().num_replicas()
-
-
-def replica_index():
-    """Return this replica's index in its group (0 outside ``tf.distribute``)."""
-    return current().replica_index()
-
-
-def scale_for_replicas(loss):
-    """Divide a loss averaged over the *local* batch by the number of replicas.
-
-    ``tf.distribute`` sums the replicas' gradients, so each replica must contribute
-    ``local_mean / num_replicas`` for the update to equal that of one device seeing the
-    global batch. The losses of ``gan_keras.losses`` are plain means, so they need this;
-    a ``keras.losses.Loss`` object already divides by the replicas (do not divide twice).
-    """
-    n = num_replicas()
-    return loss if n == 1 else loss / float(n)
-
-
-def replica_random(draw, shape, seed_generator, dtype="float32"):
-    """Call ``draw(shape, dtype=, seed=)`` (``keras.random.normal``, ``uniform``...) per replica.
-
-    ``shape[0]`` is the local batch. Every replica draws the *global* batch from the same
-    seed generator state and keeps its own slice, so replicas get distinct noise and the
-    union equals what a single device draws for the same global batch (a distributed run
-    matches a single-device run). Elsewhere this is one plain ``draw`` call.
-    """
-    n = num_replicas()
-    shape = list(shape)
-    if n == 1:
-        return draw(shape, dtype=dtype, seed=seed_generator)
-    batch_size = shape[0]
-    values = draw([batch_size * n] + shape[1:], dtype=dtype, seed=seed_generator)
-    start = replica_index() * batch_size
-    return values[start:start + batch_size]
-
-
-def replica_latent(seed_generator, batch_size, latent_dim, dtype="float32"):
-    """Draw N(0, I) latent vectors for this replica's share of the global batch (see :func:`replica_random`)."""
-    return replica_random(keras.random.normal, (batch_size, latent_dim), seed_generator, dtype)
-
-
-# ---------------------------------------------------------------------------------------
-# Optimizers, precision and saved state
-# ---------------------------------------------------------------------------------------
-
-def counter_dtype() -> str:
-    """Return the dtype of step counters: int64, but int32 on JAX (which has no 64-bit integers by default)."""
-    return "int32" if name() == "jax" else "int64"
-
-
-def make_optimizer(learning_rate: float = 2e-4, beta_1: float = 0.5, name: str | None = None):
-    """Return Adam with the DCGAN paper's settings (lr 2e-4, beta_1 0.5)."""
-    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, name=name)
-
-
-def uses_float16(model) -> bool:
-    """Return True if any layer of ``model`` computes in float16 (mixed precision)."""
-    layers = [model] + list(getattr(model, "layers", []))
-    return any(getattr(getattr(l, "dtype_policy", None), "compute_dtype", None) == "float16" for l in layers)
-
-
-def loss_scaled(optimizer):
-    """Wrap ``optimizer`` in ``keras.optimizers.LossScaleOptimizer`` (once)."""
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        return optimizer
-    return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
-
-
-def prepare_loss(loss, optimizer):
-    """Return the loss to differentiate: divided by the replicas, times the loss scale."""
-    return optimizer.scale_loss(scale_for_replicas(loss))
-
-
-# The dtype policies a run can train under (``train --precision``). Only float16 needs loss
-# scaling: bfloat16 has float32's exponent range, so its small gradients do not underflow.
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-
-
-def precision_name(policy) -> str:
-    """Return the policy name of ``policy``: one of :data:`PRECISIONS`, or a bool (``True``: float16)."""
-    if isinstance(policy, bool):
-        return "mixed_float16" if policy else "float32"
-    if not isinstance(policy, str) or policy not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {policy!r}")
-    return policy
-
-
-@contextlib.contextmanager
-def precision_policy(policy="float32"):
-    """Build models inside this block to compute in ``policy``: a name of :data:`PRECISIONS`.
-
-    ``"mixed_float16"`` and ``"mixed_bfloat16"`` keep float32 variables and compute in 16
-    bits; trainers wrap an optimizer for loss scaling only when its models compute in
-    float16. ``True``/``False`` still mean ``"mixed_float16"``/``"float32"``. The global
-    dtype policy is restored on exit, so a notebook's later models are not affected.
-    """
-    name_ = precision_name(policy)
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name_)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
-def optimizers_of(model) -> list:
-    """Return ``(attribute name, optimizer)`` pairs a trainer holds, sorted by name."""
-    found = []
-    for attr, value in sorted(vars(model).items()):
-        if isinstance(value, keras.optimizers.Optimizer):
-            found.append((attr, value))
-    if not found and getattr(model, "optimizer", None) is not None:
-        found.append(("optimizer", model.optimizer))
-    return found
-
-
-def state_variables(model) -> list:
-    """Return ``(group, variable)`` for everything a resumed run needs, in a stable order.
-
-    The model's variables (weights, batch-norm statistics and every ``SeedGenerator``
-    state, which ``save_weights`` leaves out) and each optimizer's variables (step count,
-    moments, loss scale). Optimizers must be built (``optimizer.build(variables)``).
-    """
-    out = [("model", v) for v in model.variables]
-    for attr, opt in optimizers_of(model):
-        out.extend((attr, v) for v in opt.variables)
-    return out
-
-
-def two_optimizers(d_optimizer=None, g_optimizer=None):
-    """Return the two players' optimizers: Adam(2e-4, 0.5) where None, checked, never shared."""
-    d_optimizer = d_optimizer if d_optimizer is not None else make_optimizer(name="d_optimizer")
-    g_optimizer = g_optimizer if g_optimizer is not None else make_optimizer(name="g_optimizer")
-    for opt, label in ((d_optimizer, "d_optimizer"), (g_optimizer, "g_optimizer")):
-        if not isinstance(opt, keras.optimizers.Optimizer):
-            raise TypeError(f"{label} must be a keras optimizer, got {type(opt).__name__}")
-    if d_optimizer is g_optimizer:
-        raise ValueError(
-            "d_optimizer and g_optimizer must be two separate optimizers: a shared one "
-            "mixes the two players' moment estimates"
-        )
-    return d_optimizer, g_optimizer
-
-
-from gan_keras.engine.trainer import (  # noqa: E402  (the base class uses the helpers above)
-    Trainer,
-    check_training_data,
-    compile_one_player,
-    compile_players,
-    split_batch,
+from gan_keras.engine.backends import (
+    BACKENDS,
+    PROTOCOL,
+    counter_dtype,
+    current,
+    has_gpu,
+    is_tf_dataset,
+    name,
+    start_quietly,
+    sync_state,
+    tf_data,
+    uses_tf_data,
 )
 
+# Imported on first use (they need Keras): the names of engine.core, then engine.trainer.
+_CORE = (
+    "PRECISIONS", "all_layers", "gradient_function", "gradients", "input_gradient", "keras_without_tensorflow",
+    "loss_scaled", "make_optimizer", "minimize", "minimize_each", "num_replicas", "optimizers_of", "precision_name",
+    "precision_policy", "prepare_loss", "replica_index", "replica_latent", "replica_random", "scale_for_replicas",
+    "state_variables", "two_optimizers", "uses_float16",
+)
+_TRAINER = ("Trainer", "check_training_data", "compile_one_player", "compile_players", "split_batch")
+
+
+def __getattr__(attr: str):
+    if attr in _CORE:
+        from gan_keras.engine import core as module
+    elif attr in _TRAINER:
+        from gan_keras.engine import trainer as module
+    else:  # a submodule not imported yet is found by the import system, not here
+        raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+    value = getattr(module, attr)
+    globals()[attr] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_CORE) | set(_TRAINER))
+
+
 __all__ = [
-    "PRECISIONS", "Trainer", "check_training_data", "compile_one_player", "compile_players", "current",
-    "gradient_function", "gradients", "input_gradient", "loss_scaled", "make_optimizer", "minimize", "minimize_each", "name",
-    "num_replicas", "optimizers_of", "precision_name", "precision_policy", "prepare_loss", "replica_index",
-    "replica_latent", "replica_random", "scale_for_replicas", "split_batch", "state_variables",
-    "two_optimizers", "uses_float16",
+    "BACKENDS", "PROTOCOL", "counter_dtype", "current", "has_gpu", "is_tf_dataset", "name", "start_quietly",
+    "sync_state", "tf_data", "uses_tf_data", *_CORE, *_TRAINER,
 ]

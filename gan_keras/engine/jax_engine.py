@@ -13,15 +13,20 @@ loss assigns besides (batch-norm statistics, seed states) comes back as auxiliar
 and is written into the step's scope. The optimizer is applied with ``stateless_apply``.
 With ``keras.distribution.DataParallel`` the step is one global computation sharded over
 the devices, so losses are means over the global batch and nothing is divided by replicas.
+The functions are those of the engine's protocol (``gan_keras/engine/__init__.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 
 import jax
+import keras
 from keras import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+from gan_keras import validate
 
 
 class _RecordingScope(StatelessScope):
@@ -208,3 +213,123 @@ def gradient_function(fn, models, has_aux=False):
         return compiled([v.value for v in variables], x, *args)
 
     return g
+
+
+# ---------------------------------------------------------------------------------------
+# State, data and devices
+# ---------------------------------------------------------------------------------------
+
+def counter_dtype() -> str:
+    return "int32"  # JAX has no 64-bit integers by default
+
+
+class PlayersOptimizers:
+    """Stands in ``model.optimizer`` for a trainer whose players have optimizers of their own.
+
+    Keras' JAX trainer threads ``model.optimizer.variables`` through every step; these are
+    the players' optimizers' variables (``d_optimizer``, ``g_optimizer``, ...). It is not an
+    optimizer: callbacks that change ``model.optimizer``'s learning rate do not apply to a
+    two-player trainer on any backend.
+    """
+
+    built = True  # the players' optimizers are built by compile
+
+    def __init__(self, model, optimizers_of):
+        self._model = model
+        self._optimizers_of = optimizers_of
+
+    @property
+    def variables(self) -> list:
+        return [v for _, opt in self._optimizers_of(self._model) for v in opt.variables]
+
+    def __repr__(self):
+        names = ", ".join(attr for attr, _ in self._optimizers_of(self._model))
+        return f"<the players' optimizers: {names}>"
+
+
+def players_compiled(model, optimizers_of) -> None:
+    model.optimizer = PlayersOptimizers(model, optimizers_of)
+
+
+def sync_state(model) -> None:
+    if model is not None and hasattr(model, "jax_state_sync"):
+        model.jax_state_sync()
+
+
+def tf_data():
+    return None
+
+
+def has_gpu() -> bool:
+    # The devices of JAX's default platform: "gpu:0"... when there is a GPU, else "cpu:0".
+    return any(device.split(":")[0].lower() in ("gpu", "cuda", "rocm")
+               for device in keras.distribution.list_devices())
+
+
+def start_devices() -> None:
+    """Nothing: JAX starts its devices when first used."""
+
+
+def split_cpu(num_devices: int) -> list:
+    flag = f"--xla_force_host_platform_device_count={num_devices}"
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
+    os.environ["XLA_FLAGS"] = " ".join(flags + [flag])
+    devices = jax.devices("cpu")
+    if len(devices) != num_devices:
+        raise RuntimeError(f"split_cpu must run before JAX starts its CPU backend (JAX has {len(devices)} CPU "
+                           f"device(s), not {num_devices}): set XLA_FLAGS={flag} before Python starts, "
+                           "or call split_cpu first thing")
+    return devices
+
+
+# ---------------------------------------------------------------------------------------
+# Several devices: keras.distribution (tf.distribute's strategies are TensorFlow's)
+# ---------------------------------------------------------------------------------------
+
+def _tf_only(name: str) -> str:
+    if name == "mirrored":
+        return ("the mirrored tf.distribute strategy needs Keras on TensorFlow, but Keras runs on jax: use "
+                "distribute.data_parallel() (keras.distribution.DataParallel), as train --strategy mirrored does")
+    return (f"the {name} strategy is tf.distribute's and needs Keras on TensorFlow, but Keras runs on jax "
+            "(one machine's devices: distribute.data_parallel(); several machines: "
+            "keras.distribution.initialize, then DataParallel)")
+
+
+def strategy(name: str, devices=None):
+    raise ValueError(_tf_only(name))
+
+
+def data_parallel(devices=None, num_devices=None):
+    available = list(keras.distribution.list_devices())
+    if devices is None:
+        devices = available
+        if num_devices is not None:
+            validate.positive_int(num_devices, "num_devices")
+            if num_devices > len(available):
+                raise ValueError(f"num_devices {num_devices} is more than the {len(available)} devices JAX has "
+                                 f"({', '.join(available)})")
+            devices = available[:num_devices]
+    else:
+        devices = list(devices)
+        unknown = [d for d in devices if d not in available]
+        if not devices or unknown:
+            raise ValueError(f"devices must be some of {', '.join(available)}, got {devices!r}")
+    return keras.distribution.DataParallel(devices=devices)
+
+
+def check_strategy(name: str) -> None:
+    """``--strategy mirrored`` is ``keras.distribution.DataParallel`` here; the others are tf.distribute's."""
+    if name != "mirrored":
+        raise ValueError(_tf_only(name))
+
+
+def training_distribution(name: str):
+    check_strategy(name)
+    distribution = data_parallel()
+    devices = int(distribution.device_mesh.devices.size)
+    return distribution, devices, f"{devices} devices ({name}: keras.distribution.DataParallel on JAX)"
+
+
+def shards_while_fitting() -> bool:
+    return True

@@ -4,6 +4,7 @@ Keras calls ``train_step(data)`` eagerly with gradients enabled. A player's grad
 ``torch.autograd.grad`` of its (loss-scaled) loss with respect to its own parameters only,
 so no ``.grad`` fields need zeroing; the optimizer is applied under ``torch.no_grad()``.
 One device: Keras has no data parallelism for PyTorch, so every step sees one replica.
+The functions are those of the engine's protocol (``gan_keras/engine/__init__.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def minimize_each(loss_fn, players):
     with torch.no_grad():
         for g, (optimizer, variables) in zip(grads, players):
             optimizer.apply(g, variables)
-    return tuple(l.detach() for l in losses), _detach(aux)
+    return tuple(loss.detach() for loss in losses), _detach(aux)
 
 
 def gradients(loss_fn, variables):
@@ -68,3 +69,64 @@ def gradient_function(fn, models, has_aux=False):
         return _detach(out), grad.detach()
 
     return g
+
+
+# ---------------------------------------------------------------------------------------
+# State, data and devices
+# ---------------------------------------------------------------------------------------
+
+def counter_dtype() -> str:
+    return "int64"
+
+
+def players_compiled(model, optimizers_of) -> None:
+    """Nothing: Keras' PyTorch trainer updates the variables in place (``model.optimizer`` stays None)."""
+
+
+def sync_state(model) -> None:
+    """Nothing: the variables hold the true values all along."""
+
+
+def tf_data():
+    return None
+
+
+def has_gpu() -> bool:
+    return bool(torch.cuda.is_available())
+
+
+def start_devices() -> None:
+    """Nothing: PyTorch starts its devices when first used."""
+
+
+# ---------------------------------------------------------------------------------------
+# Several devices: none (Keras has no data parallelism for PyTorch)
+# ---------------------------------------------------------------------------------------
+
+def split_cpu(num_devices: int) -> list:
+    raise ValueError("split_cpu makes CPU devices for tf.distribute (TensorFlow) or keras.distribution (JAX), "
+                     "but Keras runs on torch, which trains on one device here")
+
+
+def strategy(name: str, devices=None):
+    raise ValueError(f"the {name} strategy needs Keras on TensorFlow (tf.distribute) or JAX "
+                     "(keras.distribution), but Keras runs on torch")
+
+
+def data_parallel(devices=None, num_devices=None):
+    raise ValueError("data_parallel is keras.distribution's data parallelism, which runs on JAX, but Keras "
+                     "runs on torch")
+
+
+def check_strategy(name: str) -> None:
+    raise ValueError(f"--strategy {name} needs Keras on TensorFlow (tf.distribute) or JAX "
+                     "(keras.distribution.DataParallel), but Keras runs on torch: "
+                     "leave out --strategy, or set KERAS_BACKEND to tensorflow or jax")
+
+
+def training_distribution(name: str):
+    check_strategy(name)
+
+
+def shards_while_fitting() -> bool:
+    return False

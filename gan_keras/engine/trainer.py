@@ -15,7 +15,8 @@ import sys
 import keras
 import numpy as np
 
-from gan_keras import engine
+from gan_keras import validate
+from gan_keras.engine import core as engine  # the engine's functions (the package's __init__ imports this module)
 
 # The metrics every two-player game reports: the players' losses, mean D(x) and mean D(G(z))
 GAME_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -69,32 +70,8 @@ def compile_players(model, d_optimizer, g_optimizer, d_players, g_players, **kwa
     keras.Model.compile(model, optimizer=None, **kwargs)
     model.d_optimizer, model.g_optimizer = model.setup_optimizers(
         (d_optimizer, d_players), (g_optimizer, g_players))
-    if engine.name() == "jax":
-        model.optimizer = PlayersOptimizers(model)
+    engine.current().players_compiled(model, engine.optimizers_of)
     return model.d_optimizer, model.g_optimizer
-
-
-class PlayersOptimizers:
-    """Stands in ``model.optimizer`` on JAX for a trainer whose players have optimizers of their own.
-
-    Keras' JAX trainer threads ``model.optimizer.variables`` through every step; these are
-    the players' optimizers' variables (``d_optimizer``, ``g_optimizer``, ...). It is not an
-    optimizer: callbacks that change ``model.optimizer``'s learning rate do not apply to a
-    two-player trainer on any backend.
-    """
-
-    built = True  # the players' optimizers are built by compile
-
-    def __init__(self, model):
-        self._model = model
-
-    @property
-    def variables(self) -> list:
-        return [v for _, opt in engine.optimizers_of(self._model) for v in opt.variables]
-
-    def __repr__(self):
-        names = ", ".join(attr for attr, _ in engine.optimizers_of(self._model))
-        return f"<the players' optimizers: {names}>"
 
 
 def compile_one_player(model, optimizer, players, **kwargs):
@@ -266,9 +243,7 @@ def check_training_data(x, sample_shape=None) -> None:
             raise ValueError(f"training samples must have shape {expected} (the generator's "
                              f"output), got {tuple(array.shape[1:])}")
         if array.ndim == 4:
-            from gan_keras import data as gk_data
-
-            gk_data.check_images(array, "training images")
+            validate.images(array, "training images")
         elif not np.all(np.isfinite(array.astype(np.float64))):
             raise ValueError("training samples contain NaN or infinite values")
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from gan_keras import config, io
+from gan_keras import config, io, validate
 from gan_keras import data as gk_data
 
 FEATURE_LAYER = "features"
@@ -59,7 +59,7 @@ class DigitClassifier:
         self._features = keras.Model(self.model.inputs, self.model.get_layer(FEATURE_LAYER).output)
 
     def _check(self, images) -> np.ndarray:
-        return gk_data.check_images(images, "images", expected_shape=self.model.input_shape[1:])
+        return validate.images(images, "images", expected_shape=self.model.input_shape[1:])
 
     def logits(self, images, batch_size: int = 512) -> np.ndarray:
         return self.model.predict(self._check(images), batch_size=batch_size, verbose=0)

@@ -61,9 +61,9 @@ def evaluate_samples(samples, test_images, validation_images, classifier=None, d
     from gan_keras.measure.classifier import get_classifier
 
     shape = None if classifier is None else classifier.model.input_shape[1:]
-    samples = gk_data.check_images(samples, "samples", expected_shape=shape)
-    test_images = gk_data.check_images(test_images, "test_images", expected_shape=samples.shape[1:])
-    validation_images = gk_data.check_images(validation_images, "validation_images",
+    samples = validate.images(samples, "samples", expected_shape=shape)
+    test_images = validate.images(test_images, "test_images", expected_shape=samples.shape[1:])
+    validation_images = validate.images(validation_images, "validation_images",
                                              expected_shape=samples.shape[1:])
     if len(samples) <= k or len(test_images) <= k:
         raise ValueError(f"need more than k={k} samples and test images, got {len(samples)} and "
@@ -264,7 +264,7 @@ def project_to_latent(generator, images, steps: int = 200, learning_rate: float 
 
     from gan_keras import engine
 
-    images = gk_data.check_images(images, "images", expected_shape=tuple(generator.outputs[0].shape[1:]))
+    images = validate.images(images, "images", expected_shape=tuple(generator.outputs[0].shape[1:]))
     latent_dim = int(generator.inputs[0].shape[-1])
     z0 = np.random.default_rng(seed).standard_normal((len(images), latent_dim)).astype("float32")
     z = keras.Variable(z0, dtype="float32", trainable=True, name="latent")
@@ -293,7 +293,7 @@ def blurred_mean_images(images, num: int, blur: float = 1.0, noise: float = 0.02
     """
     from scipy.ndimage import gaussian_filter
 
-    images = gk_data.check_images(images, "images")
+    images = validate.images(images, "images")
     mean = images.mean(axis=0)
     blurred = np.stack([gaussian_filter(mean[..., c], blur) for c in range(mean.shape[-1])], axis=-1)
     jitter = np.random.default_rng(seed).normal(0.0, noise, (num, *images.shape[1:]))

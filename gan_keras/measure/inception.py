@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_keras import data as gk_data
+from gan_keras import engine, validate
 from gan_keras.measure import metrics
 
 FEATURE_SIZE = 2048
@@ -74,7 +74,7 @@ def prepare(images) -> np.ndarray:
     """
     from keras import ops
 
-    array = gk_data.check_images(images, "images")
+    array = validate.images(images, "images")
     channels = array.shape[-1]
     if channels not in (1, 3):
         raise ValueError(f"images must have 1 or 3 channels, got {channels}")
@@ -88,25 +88,7 @@ def prepare(images) -> np.ndarray:
 
 def default_batch_size() -> int:
     """Return 64 images per batch on a GPU, 8 on a CPU (a batch of 32 at 299x299 peaks at about 5 GB there)."""
-    return 64 if _has_gpu() else 8
-
-
-def _has_gpu() -> bool:
-    """Return True if the active Keras backend computes on a GPU (asked of that backend only, when called)."""
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return bool(tf.config.list_logical_devices("GPU"))
-    if backend == "torch":
-        import torch
-
-        return bool(torch.cuda.is_available())
-    # JAX: the devices of its default platform, "gpu:0"... when there is a GPU, else "cpu:0".
-    return any(device.split(":")[0].lower() in ("gpu", "cuda", "rocm")
-               for device in keras.distribution.list_devices())
+    return 64 if engine.has_gpu() else 8
 
 
 def pool_features(images, model, batch_size: int | None = None) -> np.ndarray:
@@ -118,7 +100,7 @@ def pool_features(images, model, batch_size: int | None = None) -> np.ndarray:
     batch_size = default_batch_size() if batch_size is None else batch_size
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    array = gk_data.check_images(images, "images")
+    array = validate.images(images, "images")
     out = []
     for start in range(0, len(array), batch_size):
         batch = prepare(array[start:start + batch_size])
@@ -152,8 +134,8 @@ def inception_distances(real_images, fake_images, weights: str = "imagenet", mod
     ``weights`` (``"imagenet"`` or ``"random"``), ``comparable`` (ImageNet weights and at
     least 10 000 samples of each) and ``warnings`` (why not, one line each).
     """
-    real = gk_data.check_images(real_images, "real_images")
-    fake = gk_data.check_images(fake_images, "fake_images", expected_shape=real.shape[1:])
+    real = validate.images(real_images, "real_images")
+    fake = validate.images(fake_images, "fake_images", expected_shape=real.shape[1:])
     if min(len(real), len(fake)) < 2:
         raise ValueError(f"need at least 2 real and 2 generated images, got {len(real)} and {len(fake)}")
     model = model if model is not None else build_feature_model(weights, seed=seed)

@@ -8,48 +8,13 @@ the run folder; notebooks call the same ``train`` function. Each module defines
 from __future__ import annotations
 
 import dataclasses
-import importlib
 
 from gan_keras.recipes import common
 from gan_keras.recipes.common import MachineError, RunFinished, RunResult, TrainConfig
-
-# model name -> module holding its recipe (imported only when used)
-REGISTRY = {
-    "gan": "gan_keras.recipes.gan",
-    "dcgan": "gan_keras.recipes.dcgan",
-    "cgan": "gan_keras.recipes.cgan",
-    "sgan": "gan_keras.recipes.sgan",
-    "pix2pix": "gan_keras.recipes.pix2pix",
-    "srgan": "gan_keras.recipes.srgan",
-    "discogan": "gan_keras.recipes.discogan",
-    "vae": "gan_keras.recipes.vae",
-}
-
-
-def available() -> list[str]:
-    """Return the names of the models that ``train`` knows."""
-    return list(REGISTRY)
-
-
-def get(name: str):
-    """Return the recipe module of a model name."""
-    if name not in REGISTRY:
-        raise ValueError(f"unknown model {name!r}: expected one of {', '.join(REGISTRY)}")
-    return importlib.import_module(REGISTRY[name])
-
+from gan_keras.recipes.registry import REGISTRY, available, get, settings_of, supports
 
 # Speed and fault options a recipe must opt into (its module lists them in ``OPTIONS``).
 OPTION_FLAGS = {"resume": "--resume", "jit": "--jit", "mixed_precision": "--mixed-precision"}
-
-
-def supports(name: str, option: str) -> bool:
-    """Return True if the recipe of model ``name`` honours ``option`` (e.g. ``"resume"``)."""
-    return option in getattr(get(name), "OPTIONS", ())
-
-
-def settings_of(name: str) -> tuple:
-    """Return the run settings (``TrainConfig`` fields) the recipe of ``name`` uses."""
-    return tuple(getattr(get(name), "SETTINGS", common.BASE_SETTINGS + ("latent_dim", "loss")))
 
 
 def options_of(name: str) -> list[str]:

@@ -16,6 +16,8 @@ import numpy as np
 
 from gan_keras import config as gk_config
 from gan_keras import engine, io, plots, validate
+from gan_keras.recipes.registry import BASE_SETTINGS as BASE_SETTINGS  # the recipes import it from here
+from gan_keras.recipes.registry import settings_of
 from gan_keras.training import callbacks as gk_callbacks
 
 # The speed and fault options a recipe honours once it builds and compiles in model_scope,
@@ -26,14 +28,13 @@ ALL_OPTIONS = ("resume", "jit", "mixed_precision")
 # one process per worker and only one of them writing files: see gan_keras.training.distribute.
 TRAIN_STRATEGIES = ("default", "mirrored")
 
-# The run settings every recipe uses; a recipe adds the ones it also uses in its SETTINGS
-# (``latent_dim``, ``loss``). An optional setting outside SETTINGS is refused (recipes.train).
-BASE_SETTINGS = ("data", "epochs", "batch_size", "limit", "seed")
+# BASE_SETTINGS (recipes.registry): the run settings every recipe uses. An optional setting
+# outside a recipe's SETTINGS is refused (recipes.train).
 OPTIONAL_SETTINGS = ("epochs", "batch_size", "latent_dim", "limit", "loss")
 SETTING_FLAGS = {"data": "--data", "epochs": "--epochs", "batch_size": "--batch-size",
                  "latent_dim": "--latent-dim", "limit": "--limit", "loss": "--loss", "seed": "--seed",
-                 "mixed_precision": "--mixed-precision", "precision": "--precision", "strategy": "--strategy", "jit": "--jit",
-                 "model": "MODEL", "extra": "extra settings", "fast_mode": "--fast"}
+                 "mixed_precision": "--mixed-precision", "precision": "--precision", "strategy": "--strategy",
+                 "jit": "--jit", "model": "MODEL", "extra": "extra settings", "fast_mode": "--fast"}
 # What --resume may change: the epochs to reach, XLA compilation and how progress shows.
 # Every other setting shapes the training and must be the checkpoint's (recorded in
 # checkpoint/settings.json when the run starts).
@@ -145,9 +146,9 @@ def set_random_seed(seed: int) -> None:
 
     Keras also seeds TensorFlow whenever it is installed (for ``tf.data`` shuffles), which
     imports it; on JAX and PyTorch nothing here uses TensorFlow, so it is not imported for
-    that (:func:`gan_keras.io.keras_without_tensorflow`).
+    that (:func:`gan_keras.engine.keras_without_tensorflow`).
     """
-    with io.keras_without_tensorflow():
+    with engine.keras_without_tensorflow():
         keras.utils.set_random_seed(seed)
 
 
@@ -245,17 +246,16 @@ def resume_command(config: TrainConfig) -> str:
 
 def used_settings(config: TrainConfig) -> dict:
     """Return the settings of ``config`` that its recipe uses (what run.json records)."""
-    from gan_keras import recipes
-
-    uses = recipes.settings_of(config.model)
+    uses = settings_of(config.model)
     record = {"model": config.model}
     record.update({name: getattr(config, name) for name in uses})
     data = record.get("data")
     if isinstance(data, str) and data not in DATA_NAMES and Path(data).is_dir():
         record["data"] = str(Path(data).resolve())  # a folder of images: found from any working folder
     precision = config.compute_precision
-    record.update(mixed_precision=precision == "mixed_float16", precision=precision, jit=config.jit, strategy=config.strategy,
-                  extra=dict(config.extra), out=None if config.out is None else str(config.out))
+    record.update(mixed_precision=precision == "mixed_float16", precision=precision, jit=config.jit,
+                  strategy=config.strategy, extra=dict(config.extra),
+                  out=None if config.out is None else str(config.out))
     return record
 
 
@@ -471,12 +471,12 @@ def model_scope(config: TrainConfig):
     device (variables replicated; :func:`fit_resumable` trains under the same distribution,
     which shards each global batch), the previous distribution restored on exit. Off
     TensorFlow, Keras does not import TensorFlow to look for its types while models are
-    copied (``io.keras_without_tensorflow``).
+    copied (``engine.keras_without_tensorflow``).
     """
     from gan_keras.engine import precision_policy
 
     with contextlib.ExitStack() as stack:
-        stack.enter_context(io.keras_without_tensorflow())
+        stack.enter_context(engine.keras_without_tensorflow())
         if config.strategy != "default":
             stack.enter_context(strategy_scope(config, announce=True))
         stack.enter_context(precision_policy(config.compute_precision))
@@ -487,16 +487,7 @@ def check_strategy(config: TrainConfig) -> None:
     """Refuse, in one line, a ``--strategy`` the active Keras backend cannot run (before any work)."""
     if config.strategy == "default":
         return
-    from gan_keras import engine
-    from gan_keras.training import distribute
-
-    backend = engine.name()
-    if backend not in ("tensorflow", "jax"):
-        raise ValueError(f"--strategy {config.strategy} needs Keras on TensorFlow (tf.distribute) or JAX "
-                         f"(keras.distribution.DataParallel), but Keras runs on {backend}: "
-                         "leave out --strategy, or set KERAS_BACKEND to tensorflow or jax")
-    if backend == "jax" and config.strategy != "mirrored":
-        raise ValueError(distribute.strategy_unavailable(config.strategy, backend))
+    engine.current().check_strategy(config.strategy)
 
 
 @contextlib.contextmanager
@@ -509,28 +500,16 @@ def strategy_scope(config: TrainConfig, announce: bool = False):
         yield None
         return
     check_strategy(config)
-    from gan_keras import engine
     from gan_keras.training import distribute
 
-    if engine.name() == "jax":
-        distribution = distribute.data_parallel()
-        n = distribute.num_devices_of(distribution)
-        if config.batch_size is not None:  # the global batch must shard evenly
-            distribute.per_replica_batch_size(int(config.batch_size), n)
-        if announce:
-            print(f"gan_keras: training on {n} devices ({config.strategy}: keras.distribution.DataParallel "
-                  "on JAX); each global batch is split across them", file=sys.stderr)
-        with distribution.scope():
-            yield distribution
-        return
-    strategy = distribute.get_strategy(config.strategy)
+    # TensorFlow: a tf.distribute strategy (replicas); JAX: keras.distribution.DataParallel (devices)
+    distribution, replicas, words = engine.current().training_distribution(config.strategy)
     if config.batch_size is not None:  # the global batch must split evenly
-        distribute.per_replica_batch_size(int(config.batch_size), int(strategy.num_replicas_in_sync))
+        distribute.per_replica_batch_size(int(config.batch_size), replicas)
     if announce:
-        print(f"gan_keras: training on {strategy.num_replicas_in_sync} replicas "
-              f"({config.strategy}); each global batch is split across them", file=sys.stderr)
-    with strategy.scope():
-        yield strategy
+        print(f"gan_keras: training on {words}; each global batch is split across them", file=sys.stderr)
+    with distribution.scope():
+        yield distribution
 
 
 def compile_options(config: TrainConfig) -> dict:
@@ -554,8 +533,7 @@ def epoch_stream(dataset, initial_epoch: int = 0):
     if isinstance(dataset, gk_data._array_batches_class()) or callable(getattr(dataset, "stream", None)):
         # ArrayBatches, sgan.SGANBatches: datasets that serve any epoch's order on request
         return dataset.stream(int(initial_epoch)), len(dataset)
-    tf = sys.modules.get("tensorflow")  # a tf.data pipeline means TensorFlow is imported already
-    if tf is None or not isinstance(dataset, tf.data.Dataset):
+    if not engine.is_tf_dataset(dataset):
         return dataset, None
     steps = int(dataset.cardinality())
     if steps <= 0:
@@ -593,7 +571,8 @@ def fit_resumable(model, dataset, config: TrainConfig, callbacks, **fit_kwargs):
     fit_kwargs.setdefault("shuffle", False)
     # On JAX the batches are sharded while fit reads them: the models' distribution again
     # (tf.distribute needs no scope here: the model remembers its strategy).
-    training = strategy_scope(config) if _distributed_on_jax(config) else contextlib.nullcontext()
+    sharded = config.strategy != "default" and engine.current().shards_while_fitting()
+    training = strategy_scope(config) if sharded else contextlib.nullcontext()
     with training:
         history = model.fit(stream, epochs=config.epochs, initial_epoch=initial_epoch,
                             callbacks=callbacks, **fit_kwargs)
@@ -601,14 +580,6 @@ def fit_resumable(model, dataset, config: TrainConfig, callbacks, **fit_kwargs):
     if writer is not None and initial_epoch:
         history.history = {k: list(v) for k, v in writer.history.items()}
     return history
-
-
-def _distributed_on_jax(config: TrainConfig) -> bool:
-    if config.strategy == "default":
-        return False
-    from gan_keras import engine
-
-    return engine.name() == "jax"
 
 
 def finish_run(out_dir: Path, config: TrainConfig, history: dict, generator=None, callbacks=(),

@@ -8,19 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gan_keras import io, plots, validate
-
-
-def sync_state(model) -> None:
-    """Write the values a JAX ``fit`` holds between batches back into ``model``'s variables.
-
-    On JAX, Keras' ``fit`` keeps the true weights, optimizer slots and trackers in its own
-    state during an epoch and writes them into the variables at the epoch's end; a callback
-    that reads variables before then (mid-epoch, or a checkpoint saved by hand) calls this
-    first. A no-op on TensorFlow and PyTorch, and when the state is already written.
-    """
-    if model is not None and keras.backend.backend() == "jax" and hasattr(model, "jax_state_sync"):
-        model.jax_state_sync()
+from gan_keras import engine, io, plots, validate
 
 
 def fixed_latent_vectors(num: int, latent_dim: int, seed: int = 1234) -> np.ndarray:
@@ -63,7 +51,7 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        sync_state(self.model)
+        engine.sync_state(self.model)
         generator = getattr(self.model, "sample_generator", self.model.generator)
         samples = generator.predict(self._generator_inputs(), verbose=0)
         if not np.all(np.isfinite(samples)):  # a NaN run: keep the last good grid
@@ -291,7 +279,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     def save(self, epoch: int, model=None) -> Path | None:
         """Write the checkpoint of ``epoch`` epochs done; return its folder (None if skipped)."""
         model = model if model is not None else self.model
-        sync_state(model)  # JAX: the values fit holds, not the variables' values of the epoch's start
+        engine.sync_state(model)  # JAX: the values fit holds, not the variables' values of the epoch's start
         pairs = self._state_variables(model)
         arrays, manifest = {}, []
         for i, (group, variable) in enumerate(pairs):

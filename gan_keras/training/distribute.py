@@ -59,16 +59,19 @@ partitions: losses are means over the global batch, nothing is divided by replic
 normalisation sees the global batch, so a two-device run matches one device up to the order
 of floating-point sums (``tests/test_distribute_jax.py``). ``train --strategy mirrored`` uses it
 on JAX; PyTorch has neither path (a clear error).
+
+The backend's part of each function (the ``tf.distribute`` strategies and the multi-worker
+patch, the XLA device flag, ``DataParallel``'s devices) lives in the engine's backend module
+(``engine.current().split_cpu``, ``.strategy``, ``.data_parallel``); this module is its front door
+and the backend-free arithmetic.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import sys
 
-from gan_keras import validate
+from gan_keras import engine, validate
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
@@ -82,19 +85,7 @@ def split_cpu(num_devices: int = 2) -> list:
     JAX reads that flag once, when it first starts its CPU backend.
     """
     num_devices = validate.positive_int(num_devices, "num_devices")
-    if _backend() == "jax":
-        return _split_jax_cpu(num_devices)
-    import tensorflow as tf
-
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)])
-    except RuntimeError as exc:
-        raise RuntimeError(
-            "split_cpu must run before TensorFlow initialises its devices (before any "
-            f"tensor is made): {exc}") from exc
-    return tf.config.list_logical_devices("CPU")
+    return engine.current().split_cpu(num_devices)
 
 
 def get_strategy(name: str = "default", devices=None):
@@ -106,48 +97,7 @@ def get_strategy(name: str = "default", devices=None):
     """
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}: expected one of {', '.join(STRATEGIES)}")
-    backend = _backend()
-    if backend != "tensorflow":
-        raise ValueError(strategy_unavailable(name, backend))
-    import tensorflow as tf
-
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        if devices is None:
-            gpus = tf.config.list_logical_devices("GPU")
-            devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
-        return tf.distribute.MirroredStrategy(devices=list(devices))
-    if "TF_CONFIG" not in os.environ:
-        raise ValueError("the multi_worker strategy needs the TF_CONFIG environment variable "
-                         "(the cluster's worker addresses and this worker's index)")
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    patch_keras_multi_worker_reduction()
-    return strategy
-
-
-def _backend() -> str:
-    """The Keras backend; read from the settings while Keras is not imported yet (no import)."""
-    if "keras" in sys.modules:
-        import keras
-
-        return keras.backend.backend()
-    from gan_keras import config
-
-    return config.backend_setting()
-
-
-def strategy_unavailable(name: str, backend: str) -> str:
-    """Return the one-line message for a strategy the backend ``backend`` cannot run."""
-    if backend == "jax" and name == "mirrored":
-        return ("the mirrored tf.distribute strategy needs Keras on TensorFlow, but Keras runs on jax: use "
-                "distribute.data_parallel() (keras.distribution.DataParallel), as train --strategy mirrored does")
-    if backend == "jax":
-        return (f"the {name} strategy is tf.distribute's and needs Keras on TensorFlow, but Keras runs on jax "
-                "(one machine's devices: distribute.data_parallel(); several machines: "
-                "keras.distribution.initialize, then DataParallel)")
-    return (f"the {name} strategy needs Keras on TensorFlow (tf.distribute) or JAX "
-            f"(keras.distribution), but Keras runs on {backend}")
+    return engine.current().strategy(name, devices)
 
 
 def jax_devices() -> list:
@@ -166,28 +116,7 @@ def data_parallel(devices=None, num_devices: int | None = None):
     ``keras.distribution.set_distribution``); variables are replicated on every device and
     each batch is sharded along its first axis, so the global batch must split evenly.
     """
-    import keras
-
-    backend = keras.backend.backend()
-    if backend != "jax":
-        raise ValueError(f"data_parallel is keras.distribution's data parallelism, which runs on JAX, but Keras "
-                         f"runs on {backend}"
-                         + (": use get_strategy(\"mirrored\")" if backend == "tensorflow" else ""))
-    available = jax_devices()
-    if devices is None:
-        devices = available
-        if num_devices is not None:
-            validate.positive_int(num_devices, "num_devices")
-            if num_devices > len(available):
-                raise ValueError(f"num_devices {num_devices} is more than the {len(available)} devices JAX has "
-                                 f"({', '.join(available)})")
-            devices = available[:num_devices]
-    else:
-        devices = list(devices)
-        unknown = [d for d in devices if d not in available]
-        if not devices or unknown:
-            raise ValueError(f"devices must be some of {', '.join(available)}, got {devices!r}")
-    return keras.distribution.DataParallel(devices=devices)
+    return engine.current().data_parallel(devices, num_devices)
 
 
 def num_devices_of(distribution) -> int:
@@ -195,66 +124,15 @@ def num_devices_of(distribution) -> int:
     return int(distribution.device_mesh.devices.size)
 
 
-def _split_jax_cpu(num_devices: int) -> list:
-    flag = f"--xla_force_host_platform_device_count={num_devices}"
-    flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
-             if not f.startswith("--xla_force_host_platform_device_count")]
-    os.environ["XLA_FLAGS"] = " ".join(flags + [flag])
-    import jax
-
-    devices = jax.devices("cpu")
-    if len(devices) != num_devices:
-        raise RuntimeError(f"split_cpu must run before JAX starts its CPU backend (JAX has {len(devices)} CPU "
-                           f"device(s), not {num_devices}): set XLA_FLAGS={flag} before Python starts, "
-                           "or call split_cpu first thing")
-    return devices
-
-
 def patch_keras_multi_worker_reduction() -> bool:
     """Let ``Model.fit`` run under ``MultiWorkerMirroredStrategy`` (a Keras 3 bug); idempotent.
 
-    After every step Keras 3's TensorFlow trainer averages the step's logs over the
-    replicas with ``reduce_per_replica(..., reduction="auto")``. On a multi-worker
-    strategy it calls ``strategy.reduce("MEAN", value, axis=0)``, which also reduces
-    *within* each value along its axis 0, so the scalar logs every ``train_step``
-    returns fail to trace ("Invalid reduction dimension 0 for input with 0
-    dimensions", tensorflow/tensorflow#72388, still in Keras 3.15). This wraps that
-    function so that scalar values are averaged over the replicas only
-    (``axis=None``), as Keras does on one worker; everything else is left to Keras.
+    TensorFlow only: see :func:`gan_keras.engine.tensorflow_engine.patch_keras_multi_worker_reduction`.
     ``get_strategy("multi_worker")`` calls it. Returns True if the wrapper is in place.
     """
-    import tensorflow as tf
+    from gan_keras.engine import tensorflow_engine
 
-    try:
-        from keras.src.backend.tensorflow import trainer as tf_trainer
-        original = tf_trainer.reduce_per_replica
-        is_multi_worker = tf_trainer._collective_all_reduce_multi_worker
-    except (ImportError, AttributeError):  # another Keras layout: nothing to patch
-        return False
-    if getattr(original, "_gan_keras_multi_worker", False):
-        return True
-
-    def rank(value):
-        if isinstance(value, tf.distribute.DistributedValues):
-            value = value.values[0]
-        shape = getattr(value, "shape", None)
-        return None if shape is None else len(shape)
-
-    def reduce_per_replica(values, strategy, reduction):
-        if reduction not in ("auto", "mean") or not is_multi_worker(strategy):
-            return original(values, strategy, reduction)
-
-        def reduce(value):
-            if rank(value) == 0:  # mean over the replicas of all workers
-                return strategy.reduce("MEAN", value, axis=None)
-            return original(value, strategy, reduction)
-
-        return tf.nest.map_structure(reduce, values)
-
-    reduce_per_replica._gan_keras_multi_worker = True
-    reduce_per_replica.__wrapped__ = original
-    tf_trainer.reduce_per_replica = reduce_per_replica
-    return True
+    return tensorflow_engine.patch_keras_multi_worker_reduction()
 
 
 def per_replica_batch_size(global_batch_size: int, num_replicas: int) -> int:
