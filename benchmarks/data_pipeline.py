@@ -4,7 +4,7 @@
     python benchmarks/data_pipeline.py --models dcgan --dcgan-sizes 10000 --rounds 2 --epochs 2   # ~8-11 min
     python benchmarks/data_pipeline.py --models gan --alone    # + the pipelines alone, no model (~1 min more)
 
-``gan_keras.data.make_dataset`` serves a training set two ways: on TensorFlow a ``tf.data``
+``gan_keras.data.batches.make_dataset`` serves a training set two ways: on TensorFlow a ``tf.data``
 pipeline (cache, shuffle, batch, prefetch), on JAX and PyTorch an ``ArrayBatches`` (a
 ``keras.utils.PyDataset``: a seeded NumPy order per epoch). This script asks whether
 TensorFlow would lose speed if it were fed by the ``ArrayBatches`` too. It runs on the
@@ -16,7 +16,7 @@ TensorFlow backend only (it sets ``KERAS_BACKEND=tensorflow``) and trains, with 
 - ``gan``: the model of ``train gan`` (the lecture's MLPs; default Adams, non-saturating
   loss), fed images. Its step is tiny, so a pipeline's overhead shows most there.
 
-Each is fed (a) by ``data.make_dataset`` (``tf.data``) and (b) by ``data.ArrayBatches`` of the
+Each is fed (a) by ``batches.make_dataset`` (``tf.data``) and (b) by ``batches.ArrayBatches`` of the
 same arrays, both at batch ``--batch-size`` (64), seed 0, and both the way the recipes feed
 ``fit`` (``recipes.common.epoch_stream``: the ``tf.data`` pipeline repeated, the
 ``ArrayBatches`` as its endless ``stream()``, with ``steps_per_epoch``). The data: the 1437
@@ -142,17 +142,17 @@ def time_fit(model_name: str, pipeline: str, arrays, batch_size: int, epochs: in
     """Train a fresh model for ``epochs`` epochs fed by ``pipeline``; return ms per step of epochs 2..N."""
     import keras
 
-    from gan_keras import data
+    from gan_keras.data import batches
     from gan_keras.recipes.common import epoch_stream
 
     images, clusters, frequencies = arrays
     labels = clusters if model_name == "dcgan" else None
     model = build_model(model_name, frequencies, images.shape[1:])
     if pipeline == "tf.data":
-        dataset = data.make_dataset(images, labels, batch_size=batch_size, seed=0)
+        dataset = batches.make_dataset(images, labels, batch_size=batch_size, seed=0)
     else:
         columns = (images,) if labels is None else (images, labels.astype("int32"))
-        dataset = data.ArrayBatches(columns, batch_size, shuffle=True, seed=0)
+        dataset = batches.ArrayBatches(columns, batch_size, shuffle=True, seed=0)
     stream, steps = epoch_stream(dataset)  # as recipes.common.fit_resumable feeds fit
     timer = epoch_timer()
     model.fit(stream, epochs=epochs, steps_per_epoch=steps, callbacks=[timer], verbose=0, shuffle=False)
@@ -169,7 +169,7 @@ def time_alone(arrays, batch_size: int, epochs: int = 5) -> dict:
     """Return (wall, CPU) microseconds per batch of each pipeline's stream read alone, as ``fit`` reads it."""
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    from gan_keras import data
+    from gan_keras.data import batches
     from gan_keras.recipes.common import epoch_stream
 
     images, clusters, _ = arrays
@@ -178,10 +178,10 @@ def time_alone(arrays, batch_size: int, epochs: int = 5) -> dict:
         labels = clusters if with_labels else None
         for pipeline in PIPELINES:
             if pipeline == "tf.data":
-                stream, steps = epoch_stream(data.make_dataset(images, labels, batch_size=batch_size, seed=0))
+                stream, steps = epoch_stream(batches.make_dataset(images, labels, batch_size=batch_size, seed=0))
             else:
                 columns = (images,) if labels is None else (images, labels.astype("int32"))
-                stream, steps = epoch_stream(data.ArrayBatches(columns, batch_size, shuffle=True, seed=0))
+                stream, steps = epoch_stream(batches.ArrayBatches(columns, batch_size, shuffle=True, seed=0))
                 stream = PyDatasetAdapter(stream).get_tf_dataset()  # what fit makes of a PyDataset on TensorFlow
             iterator = iter(stream)
             for _ in range(steps):  # the first epoch: warm-up

@@ -60,7 +60,7 @@ Four parts, in one run on the same machine:
    as they are for a user. "CPU s" is the process's CPU time (all threads) over the same
    spans: unlike wall time it barely depends on what else runs on the machine. Every
    epoch drops the last incomplete batch (22 steps of 64, or 5 of 256), as
-   ``data.make_dataset`` does; images/s = steps x batch / training seconds.
+   ``batches.make_dataset`` does; images/s = steps x batch / training seconds.
 
 Times in parts 1-3 are wall-clock per training step after warm-up (the first steps trace
 and compile); the median over the timed steps is reported. Nothing here is asserted: this
@@ -449,8 +449,8 @@ def race_package(kind: str, images, labels, seed: int, make_race):
     """Train the package's chapter model (recipe build + compile settings, ``fit``) to its bar."""
     import keras
 
-    from gan_keras import data as gk_data
     from gan_keras import engine
+    from gan_keras.data import batches
     from gan_keras.recipes import cgan as cgan_recipe
     from gan_keras.recipes import dcgan as dcgan_recipe
 
@@ -459,10 +459,10 @@ def race_package(kind: str, images, labels, seed: int, make_race):
     keras.utils.set_random_seed(seed)
     if kind == "cgan":
         gan = recipe.build(full["latent_dim"], 10, images.shape[1:], seed=seed)
-        ds = gk_data.make_dataset(images, labels, batch_size=full["batch_size"], seed=seed)
+        ds = batches.make_dataset(images, labels, batch_size=full["batch_size"], seed=seed)
     else:
         gan = recipe.build(full["latent_dim"], images.shape[1:], seed=seed)
-        ds = gk_data.make_dataset(images, batch_size=full["batch_size"], seed=seed)
+        ds = batches.make_dataset(images, batch_size=full["batch_size"], seed=seed)
     lr = recipe.LEARNING_RATE
     gan.compile(engine.make_optimizer(lr, name="d_optimizer"), engine.make_optimizer(lr, name="g_optimizer"),
                 loss=full["loss"])

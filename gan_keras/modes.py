@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from gan_keras import data as gk_data
 from gan_keras import models, validate
+from gan_keras.data import batches, toys
 from gan_keras.trainers.gan import GAN
 
 LOSS_NAMES = ("minimax", "non_saturating", "least_squares", "wasserstein", "hinge")
@@ -39,7 +39,7 @@ class ToySet:
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """Sample ``n`` points, shape ``(n, 2)``."""
-        return gk_data.mixture_2d(n, self.centers, self.std, seed)
+        return toys.mixture_2d(n, self.centers, self.std, seed)
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -52,9 +52,9 @@ class ToySet:
 def toy_set(name: str) -> ToySet:
     """Return the ring of 8 Gaussians (std 0.02) or the 5x5 grid (std 0.05) by name."""
     if name == "ring":
-        return ToySet("ring", gk_data.ring_centers(), 0.02)
+        return ToySet("ring", toys.ring_centers(), 0.02)
     if name == "grid":
-        return ToySet("grid", gk_data.grid_centers(), 0.05)
+        return ToySet("grid", toys.grid_centers(), 0.05)
     raise ValueError(f"unknown toy set {name!r}: expected 'ring' or 'grid'")
 
 
@@ -231,7 +231,7 @@ def train_toy_gan(toy: str = "ring", loss: str = "non_saturating", steps: int = 
     # Each of the k critic steps draws its own minibatch of batch_size points (Algorithm 1):
     # a batch of the dataset holds the k minibatches of one generator step.
     points = toyset.sample(batch_size * gan.d_steps * steps_per_epoch, seed=seed)
-    dataset = gk_data.make_dataset(points, batch_size=batch_size * gan.d_steps, seed=seed)
+    dataset = batches.make_dataset(points, batch_size=batch_size * gan.d_steps, seed=seed)
     callbacks = []
     if snapshot_every:
         callbacks.append(ToySnapshots(toyset.extent, every=snapshot_every))

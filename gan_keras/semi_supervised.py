@@ -23,8 +23,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from gan_keras import data as gk_data
 from gan_keras import engine, validate
+from gan_keras.data import batches
 from gan_keras.engine import make_optimizer
 from gan_keras.trainers.sgan import SGAN
 
@@ -85,7 +85,7 @@ class _ShuffledRepeat:
         return np.concatenate(out)
 
 
-class SGANBatches(gk_data.EpochCounting, keras.utils.PyDataset):
+class SGANBatches(batches.EpochCounting, keras.utils.PyDataset):
     """The batches of :func:`make_sgan_dataset` off TensorFlow: ``((labelled_images, labels), real_images)``.
 
     An epoch is one pass over ``real_images`` in a new shuffled order (``batch_size`` each,

@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from gan_keras import checks, data, numpy_gan, plots, theory
+from gan_keras import checks, numpy_gan, plots, theory
 from gan_keras.checks import ExerciseError
+from gan_keras.data import toys
 
 
 def gaussians(shift=2.0, scale=1.5):
     x, dx = theory.make_grid(-8.0, 12.0, 2001)
-    p = data.gaussian_pdf(x, 0.0, 1.0)
-    q = data.gaussian_pdf(x, shift, scale)
+    p = toys.gaussian_pdf(x, 0.0, 1.0)
+    q = toys.gaussian_pdf(x, shift, scale)
     return x, dx, p, q
 
 
@@ -54,10 +55,10 @@ def test_optimal_discriminator_beats_any_other_on_the_value():
 
 def test_density_from_samples_recovers_a_gaussian():
     x, dx = theory.make_grid(-2, 10, 600)
-    samples = data.gaussian_1d(20000, 4.0, 1.25, seed=1)
+    samples = toys.gaussian_1d(20000, 4.0, 1.25, seed=1)
     estimate = theory.density_from_samples(samples, x)
     assert np.sum(estimate) * dx == pytest.approx(1.0, abs=1e-2)
-    assert theory.js_divergence(estimate, data.gaussian_pdf(x), dx) < 2e-3
+    assert theory.js_divergence(estimate, toys.gaussian_pdf(x), dx) < 2e-3
     with pytest.raises(ValueError, match="samples"):
         theory.density_from_samples(np.zeros((5, 2)), x)
 

@@ -9,6 +9,7 @@ from baselines import mean_image_samples, one_image_samples, pca_basis, pca_frec
 
 from gan_keras import checks, data, engine, latent, models, plots, recipes
 from gan_keras.checks._core import ExerciseError, reference_of
+from gan_keras.data import batches
 from gan_keras.trainers.gan import GAN
 
 
@@ -113,7 +114,7 @@ def test_dcgan_beats_the_mean_image_and_a_one_image_generator():
     gan.compile(engine.make_optimizer(1e-3), engine.make_optimizer(1e-3))
     basis = pca_basis(train)
     fd_start = pca_frechet(basis, test, gan.generate(1000))
-    gan.fit(data.make_dataset(train, batch_size=64, seed=0), epochs=8, verbose=0, shuffle=False)
+    gan.fit(batches.make_dataset(train, batch_size=64, seed=0), epochs=8, verbose=0, shuffle=False)
     samples = gan.generate(1000)
     fd = pca_frechet(basis, test, samples)
     fd_mean = pca_frechet(basis, test, mean_image_samples(train, 1000))

@@ -9,6 +9,7 @@ import pytest
 from gan_keras import checks, data, engine, models, plots, recipes
 from gan_keras.checks._core import ExerciseError, reference_of
 from gan_keras.conditional import class_inputs, concat_label, interpolate_classes, stack_label_maps
+from gan_keras.data import batches
 from gan_keras.measure.classifier import get_classifier
 from gan_keras.measure.metrics import label_accuracy
 from gan_keras.trainers.cgan import ConditionalGAN
@@ -79,7 +80,7 @@ def test_trainer_rejects_unconditional_models_and_unlabelled_batches():
         ConditionalGAN(g, d)
     gan = small_cgan()
     with pytest.raises(ValueError, match="labels"):
-        gan.fit(data.make_dataset(data.load_images("digits", limit=32).images, batch_size=16),
+        gan.fit(batches.make_dataset(data.load_images("digits", limit=32).images, batch_size=16),
                 epochs=1, verbose=0, shuffle=False)
     with pytest.raises(ValueError, match="0..9"):
         gan.generate([3, 10])
@@ -99,7 +100,7 @@ def test_steps_change_only_their_own_player_and_metrics_are_named():
     gan.g_step(16)
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(g0, gan.generator.trainable_weights))
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(d1, gan.discriminator.trainable_weights))
-    ds = data.make_dataset(batch.images, batch.labels, batch_size=8)
+    ds = batches.make_dataset(batch.images, batch.labels, batch_size=8)
     history = gan.fit(ds, epochs=1, verbose=0, shuffle=False).history
     assert sorted(history) == ["d_fake", "d_loss", "d_real", "g_loss"]
 
@@ -162,7 +163,7 @@ def test_label_accuracy_rises_well_above_chance():
     gan = small_cgan(seed=0, latent_dim=32, gf=(64, 32), df=(32, 64))
     inputs = class_inputs(10, 20, 32, seed=7)
     before = label_accuracy(clf, gan.generator.predict(inputs, verbose=0), inputs[1])
-    ds = data.make_dataset(train.images, train.labels, batch_size=32, seed=0)
+    ds = batches.make_dataset(train.images, train.labels, batch_size=32, seed=0)
     gan.fit(ds, epochs=5, verbose=0, shuffle=False)
     images = gan.generator.predict(inputs, verbose=0)
     after = label_accuracy(clf, images, inputs[1])

@@ -8,6 +8,7 @@ import pytest
 
 from gan_keras import checks, data, latent
 from gan_keras.checks._core import ExerciseError
+from gan_keras.data import batches
 from gan_keras.models.vae import Sampling, build_vae_decoder, build_vae_encoder, reparameterize
 from gan_keras.trainers.vae import VAE, kl_loss, reconstruction_loss
 
@@ -108,7 +109,7 @@ def test_reconstruction_error_falls_with_training():
     test = data.load_images("digits", split="test").images[:200]
     vae = small_vae(latent_dim=8, seed=0)
     before = float(np.mean((vae.reconstruct(test) - test) ** 2))
-    history = vae.fit(data.make_dataset(train, batch_size=32, seed=0), epochs=15, verbose=0, shuffle=False).history
+    history = vae.fit(batches.make_dataset(train, batch_size=32, seed=0), epochs=15, verbose=0, shuffle=False).history
     recon = vae.reconstruct(test)
     after = float(np.mean((recon - test) ** 2))
     # Trivial answers on the same held-out images (pixel MSE, pixels in [-1, 1]):

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from gan_keras import checks, data, modes, plots
+from gan_keras import checks, modes, plots
 from gan_keras.checks._core import ExerciseError
+from gan_keras.data import toys
 
-RING = data.ring_centers()
+RING = toys.ring_centers()
 
 
 def test_points_on_every_centre_cover_every_mode_with_full_quality():

@@ -15,6 +15,7 @@ from keras import ops
 
 from gan_keras import data, engine, models, numpy_gan
 from gan_keras.checks._core import ExerciseError
+from gan_keras.data import batches
 from gan_keras.trainers.gan import GAN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +135,7 @@ def test_one_discriminator_step_is_bit_identical_to_before():
         d = models.build_mlp_discriminator((4, 3, 1), hidden_units=(10,))
         gan = cls(g, d, d_steps=1, seed=0)
         gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
-        ds = data.make_dataset(images(40), batch_size=8, seed=0)
+        ds = batches.make_dataset(images(40), batch_size=8, seed=0)
         history = gan.fit(ds, epochs=2, verbose=0, shuffle=False).history
         runs.append(([w.numpy() for w in gan.trainable_weights], history))
     for a, b in zip(runs[0][0], runs[1][0]):
@@ -299,7 +300,7 @@ def test_autoencoder_reconstructs_held_out_digits_better_than_the_mean_image():
     keras.utils.set_random_seed(0)
     ae = Autoencoder(*build_autoencoder(8))
     ae.compile(keras.optimizers.Adam(3e-3))
-    history = ae.fit(data.make_dataset(train, batch_size=64, seed=0), epochs=15, verbose=0, shuffle=False).history
+    history = ae.fit(batches.make_dataset(train, batch_size=64, seed=0), epochs=15, verbose=0, shuffle=False).history
     assert history["reconstruction_loss"][-1] < history["reconstruction_loss"][0]
     test_codes = ae.encode(test)
     assert test_codes.shape == (len(test), 8)

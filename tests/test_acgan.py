@@ -6,6 +6,7 @@ import pytest
 
 from gan_keras import data, engine, models
 from gan_keras.conditional import class_inputs
+from gan_keras.data import batches
 from gan_keras.measure.classifier import get_classifier
 from gan_keras.measure.metrics import label_accuracy
 from gan_keras.trainers.cgan import AuxiliaryClassifierGAN
@@ -72,7 +73,7 @@ def test_steps_change_only_their_own_player_and_metrics_are_named():
     gan.g_step(16)
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(g0, gan.generator.trainable_weights))
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(d1, gan.discriminator.trainable_weights))
-    ds = data.make_dataset(batch.images, batch.labels, batch_size=8)
+    ds = batches.make_dataset(batch.images, batch.labels, batch_size=8)
     history = gan.fit(ds, epochs=1, verbose=0, shuffle=False).history
     assert sorted(history) == ["class_accuracy", "class_loss", "d_fake", "d_loss", "d_real", "g_loss"]
 
@@ -118,7 +119,7 @@ def test_acgan_draws_the_requested_digit_in_varied_ways():
     gan = small_acgan(seed=0, latent_dim=32, gf=(64, 32), df=(32, 64))
     inputs = class_inputs(10, 20, 32, seed=7)
     before = label_accuracy(clf, gan.generator.predict(inputs, verbose=0), inputs[1])
-    ds = data.make_dataset(train.images, train.labels, batch_size=32, seed=0)
+    ds = batches.make_dataset(train.images, train.labels, batch_size=32, seed=0)
     gan.fit(ds, epochs=5, verbose=0, shuffle=False)
     images = gan.generator.predict(inputs, verbose=0)
     after = label_accuracy(clf, images, inputs[1])

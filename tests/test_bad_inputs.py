@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from gan_keras import GAN, data, engine, io, models, validate
 from gan_keras.app import cli
+from gan_keras.data import batches
 from gan_keras.recipes import TrainConfig
 
 
@@ -49,16 +50,16 @@ API_CASES = [
     ("no images", lambda g: validate.images(np.zeros((0, 2, 2, 1))), ValueError, "empty"),
     ("images of the wrong size", lambda g: validate.images(images(), expected_shape=(32, 32, 1)),
      ValueError, "(32, 32, 1)"),
-    ("dataset of zero images", lambda g: data.make_dataset(np.zeros((0, 28, 28, 1))), ValueError, "zero images"),
-    ("batch larger than data", lambda g: data.make_dataset(images(4), batch_size=8), ValueError, "larger"),
-    ("labels of another length", lambda g: data.make_dataset(images(8), np.arange(3), batch_size=2),
+    ("dataset of zero images", lambda g: batches.make_dataset(np.zeros((0, 28, 28, 1))), ValueError, "zero images"),
+    ("batch larger than data", lambda g: batches.make_dataset(images(4), batch_size=8), ValueError, "larger"),
+    ("labels of another length", lambda g: batches.make_dataset(images(8), np.arange(3), batch_size=2),
      ValueError, "3 labels"),
-    ("negative labels", lambda g: data.make_dataset(images(4), np.array([0, 1, -1, 2]), batch_size=2),
+    ("negative labels", lambda g: batches.make_dataset(images(4), np.array([0, 1, -1, 2]), batch_size=2),
      ValueError, ">= 0"),
-    ("fractional labels", lambda g: data.make_dataset(images(2), np.array([0.5, 1.0]), batch_size=2),
+    ("fractional labels", lambda g: batches.make_dataset(images(2), np.array([0.5, 1.0]), batch_size=2),
      TypeError, "integer class"),
     ("labels out of range", lambda g: data.check_labels(np.array([0, 10]), num_classes=10), ValueError, "0..9"),
-    ("batch size zero", lambda g: data.make_dataset(images(4), batch_size=0), ValueError, "batch_size"),
+    ("batch size zero", lambda g: batches.make_dataset(images(4), batch_size=0), ValueError, "batch_size"),
     # -- trainer construction and compile ---------------------------------------------
     ("generator that is not a model", lambda g: GAN("g", g.discriminator), TypeError, "keras.Model"),
     ("generator/discriminator shapes differ",
@@ -195,7 +196,7 @@ def test_conditional_gan_bad_inputs():
     with pytest.raises(ValueError, match=r"\(n, 8\)"):
         model.generate([1, 2], z=np.zeros((2, 5)))
     with pytest.raises(ValueError, match="0..9"):
-        data.make_dataset(images(4), np.array([0, 1, 2, 3]), batch_size=2) and data.check_labels([11], 10)
+        batches.make_dataset(images(4), np.array([0, 1, 2, 3]), batch_size=2) and data.check_labels([11], 10)
 
 
 def test_vae_bad_inputs():

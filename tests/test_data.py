@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from gan_keras import data, validate
+from gan_keras.data import batches, toys
 
 
 def test_digits_standin_looks_like_mnist():
@@ -70,24 +71,24 @@ def test_empty_folder(tmp_path):
 
 def test_make_dataset_batches():
     images = np.zeros((10, 28, 28, 1), np.float32)
-    batches = list(data.make_dataset(images, np.arange(10), batch_size=4))
-    assert len(batches) == 2 and batches[0][0].shape == (4, 28, 28, 1)
+    served = list(batches.make_dataset(images, np.arange(10), batch_size=4))
+    assert len(served) == 2 and served[0][0].shape == (4, 28, 28, 1)
     with pytest.raises(ValueError, match="larger than"):
-        data.make_dataset(images, batch_size=64)
+        batches.make_dataset(images, batch_size=64)
     with pytest.raises(ValueError, match="labels"):
-        data.make_dataset(images, np.arange(3), batch_size=2)
+        batches.make_dataset(images, np.arange(3), batch_size=2)
 
 
 def test_make_dataset_is_tf_data_on_tensorflow_and_a_py_dataset_elsewhere():
     import keras
 
-    ds = data.make_dataset(np.zeros((8, 4, 4, 1), np.float32), np.arange(8), batch_size=4)
+    ds = batches.make_dataset(np.zeros((8, 4, 4, 1), np.float32), np.arange(8), batch_size=4)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         assert isinstance(ds, tf.data.Dataset)
     else:  # JAX, PyTorch: no TensorFlow
-        assert isinstance(ds, data.ArrayBatches) and isinstance(ds, keras.utils.PyDataset)
+        assert isinstance(ds, batches.ArrayBatches) and isinstance(ds, keras.utils.PyDataset)
     images, labels = next(iter(ds))
     assert tuple(images.shape) == (4, 4, 4, 1) and tuple(labels.shape) == (4,)
 
@@ -101,19 +102,19 @@ def test_array_batches_serve_a_seeded_order_per_epoch():
     import keras
 
     images, labels = _labelled()
-    ds = data.ArrayBatches((images, labels), 4, seed=3)
+    ds = batches.ArrayBatches((images, labels), 4, seed=3)
     assert isinstance(ds, keras.utils.PyDataset) and len(ds) == 2  # 10 // 4: the remainder is dropped
     first = [y for _, y in ds]
     second = [y for _, y in ds]  # each pass over the dataset is the next epoch, as with tf.data
     assert all(y.shape == (4,) and y.dtype == np.int32 for y in first + second)
     assert not np.array_equal(np.concatenate(first), np.concatenate(second))
-    again = data.ArrayBatches((images, labels), 4, seed=3)
+    again = batches.ArrayBatches((images, labels), 4, seed=3)
     np.testing.assert_array_equal(np.concatenate([y for _, y in again]), np.concatenate(first))  # same seed
-    other = data.ArrayBatches((images, labels), 4, seed=4)
+    other = batches.ArrayBatches((images, labels), 4, seed=4)
     assert not np.array_equal(np.concatenate([y for _, y in other]), np.concatenate(first))
     for x, y in ds:  # each image stays with its label
         np.testing.assert_array_equal(x, images[y])
-    stream = data.ArrayBatches((images, labels), 4, seed=3).stream(1)  # epochs 1, 2, ... without end
+    stream = batches.ArrayBatches((images, labels), 4, seed=3).stream(1)  # epochs 1, 2, ... without end
     assert stream.num_batches is None
     np.testing.assert_array_equal(stream[0][1], second[0])
     np.testing.assert_array_equal(stream[1][1], second[1])
@@ -122,20 +123,20 @@ def test_array_batches_serve_a_seeded_order_per_epoch():
 
 def test_array_batches_keep_the_remainder_and_the_structure_asked():
     images, labels = _labelled()
-    ds = data.ArrayBatches((images,), 4, shuffle=False, drop_remainder=False)
-    batches = list(ds)
-    assert [len(b) for b in batches] == [4, 4, 2] and isinstance(batches[0], np.ndarray)  # images alone
-    np.testing.assert_array_equal(np.concatenate(batches), images)  # no shuffle: in order
-    unpaired = data.ArrayBatches((images[:6], images), 3, independent=True)  # as long as the shorter
+    ds = batches.ArrayBatches((images,), 4, shuffle=False, drop_remainder=False)
+    served = list(ds)
+    assert [len(b) for b in served] == [4, 4, 2] and isinstance(served[0], np.ndarray)  # images alone
+    np.testing.assert_array_equal(np.concatenate(served), images)  # no shuffle: in order
+    unpaired = batches.ArrayBatches((images[:6], images), 3, independent=True)  # as long as the shorter
     assert len(unpaired) == 2 and all(a.shape == b.shape == (3, 1, 1, 1) for a, b in unpaired)
     with pytest.raises(ValueError, match="one length"):
-        data.ArrayBatches((images[:6], labels), 3)
+        batches.ArrayBatches((images[:6], labels), 3)
     with pytest.raises(ValueError, match="larger than the 10 samples"):
-        data.ArrayBatches((images,), 16)
+        batches.ArrayBatches((images,), 16)
     with pytest.raises(ValueError, match="batch_size"):
-        data.ArrayBatches((images,), 0)
+        batches.ArrayBatches((images,), 0)
     with pytest.raises(TypeError, match="tuple of arrays"):
-        data.ArrayBatches(images, 4)
+        batches.ArrayBatches(images, 4)
 
 
 def test_fit_moves_array_batches_to_the_next_epoch_once_per_epoch():
@@ -145,7 +146,7 @@ def test_fit_moves_array_batches_to_the_next_epoch_once_per_epoch():
     images, labels = _labelled(16)
     model = keras.Sequential([keras.Input((1, 1, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
-    ds = data.ArrayBatches((images, labels.astype(np.float32)), 4, seed=0)
+    ds = batches.ArrayBatches((images, labels.astype(np.float32)), 4, seed=0)
     model.fit(ds, epochs=3, verbose=0)
     assert ds.epoch == 3
 
@@ -154,7 +155,7 @@ def test_recipes_resume_an_array_batches_stream_at_its_epoch():
     from gan_keras.recipes import common
 
     images, labels = _labelled()
-    ds = data.ArrayBatches((images, labels), 4, seed=1)
+    ds = batches.ArrayBatches((images, labels), 4, seed=1)
     stream, steps = common.epoch_stream(ds, initial_epoch=2)
     assert steps == 2
     np.testing.assert_array_equal(stream[0][1], ds.batch(2, 0)[1])
@@ -171,17 +172,17 @@ def test_check_images():
 
 
 def test_toy_distributions():
-    x = data.gaussian_1d(20000, mean=4.0, std=1.25, seed=1)
+    x = toys.gaussian_1d(20000, mean=4.0, std=1.25, seed=1)
     assert abs(x.mean() - 4.0) < 0.05 and abs(x.std() - 1.25) < 0.05
-    ring = data.ring_of_gaussians(4000, std=0.02)
+    ring = toys.ring_of_gaussians(4000, std=0.02)
     radius = np.linalg.norm(ring, axis=1)
     assert np.allclose(radius, 2.0, atol=0.1)
-    centers = data.grid_centers()
+    centers = toys.grid_centers()
     assert centers.shape == (25, 2) and np.allclose(centers.mean(0), 0.0)
-    grid = data.grid_of_gaussians(5000, std=0.05)
+    grid = toys.grid_of_gaussians(5000, std=0.05)
     nearest = np.min(np.linalg.norm(grid[:, None] - centers[None], axis=2), axis=1)
     assert np.mean(nearest < 0.15) > 0.98  # 3 sigma in 2-D holds 98.9%
-    assert np.isclose(np.trapezoid(data.gaussian_pdf(np.linspace(-6, 14, 4001)), dx=20 / 4000), 1.0)
+    assert np.isclose(np.trapezoid(toys.gaussian_pdf(np.linspace(-6, 14, 4001)), dx=20 / 4000), 1.0)
 
 
 def test_check_images_takes_bfloat16_samples_as_float32():

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from gan_keras import GAN, data, engine, models
+from gan_keras.data import batches
 from gan_keras.training import distribute
 
 # Runs in a fresh process: the logical devices must be made before TensorFlow's first op,
@@ -96,7 +97,7 @@ def test_mixed_precision_scales_both_losses_and_trains():
     x = data.load_images("digits", limit=64).images
     g0 = [w.numpy().copy() for w in gan.generator.trainable_weights]
     d0 = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
-    history = gan.fit(data.make_dataset(x, batch_size=32), epochs=1, verbose=0, shuffle=False).history
+    history = gan.fit(batches.make_dataset(x, batch_size=32), epochs=1, verbose=0, shuffle=False).history
     assert all(np.isfinite(v[-1]) for v in history.values())
     for before, model in ((g0, gan.generator), (d0, gan.discriminator)):
         assert any(not np.array_equal(a, w.numpy()) for a, w in zip(before, model.trainable_weights))
@@ -124,7 +125,7 @@ def test_xla_step_trains_like_the_graph_step():
     for jit in (False, True):
         gan = small_gan(jit=jit)
         start = [w.numpy().copy() for w in gan.generator.weights]
-        history = gan.fit(data.make_dataset(x, batch_size=32, seed=0), epochs=1, verbose=0, shuffle=False)
+        history = gan.fit(batches.make_dataset(x, batch_size=32, seed=0), epochs=1, verbose=0, shuffle=False)
         assert gan.jit_compile is jit
         moved = max(float(np.max(np.abs(a - w.numpy()))) for a, w in zip(start, gan.generator.weights))
         results.append((history.history, moved))

@@ -22,6 +22,7 @@ TWO_DEVICES = textwrap.dedent("""
     import json, sys
     import jax, keras, numpy as np
     from gan_keras import GAN, data, models
+    from gan_keras.data import batches
     from gan_keras.training import distribute
     from gan_keras.recipes.common import set_random_seed
 
@@ -47,7 +48,7 @@ TWO_DEVICES = textwrap.dedent("""
 
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     # 4 global batches in a seeded order; a fresh dataset per run (each epoch draws the next order)
-    batches = lambda: data.make_dataset(x, batch_size=16, seed=0)
+    batches = lambda: batches.make_dataset(x, batch_size=16, seed=0)
     out["dataset"] = type(batches()).__name__
     for kind, loss in (("mlp", "non_saturating"), ("mlp", "wasserstein"), ("dcgan", "non_saturating")):
         single = build(kind, loss)

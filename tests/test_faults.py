@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from gan_keras import GAN, data, engine, io, models, plots
+from gan_keras.data import batches
 from gan_keras.recipes import TrainConfig, common
 from gan_keras.recipes import gan as gan_recipe
 from gan_keras.training import callbacks
@@ -84,7 +85,7 @@ def test_resume_restores_the_fixed_sample_vectors(tmp_path):
     cbs = common.standard_callbacks(tmp_path, inputs=z)
     gan = gan_recipe.build(16, (28, 28, 1), seed=0)
     gan.compile(engine.make_optimizer(), engine.make_optimizer())
-    ds = data.make_dataset(data.load_images("digits", limit=64).images, batch_size=32)
+    ds = batches.make_dataset(data.load_images("digits", limit=64).images, batch_size=32)
     gan.fit(ds, epochs=1, callbacks=cbs, verbose=0, shuffle=False)
     fresh = common.standard_callbacks(tmp_path)  # default inputs would differ
     gan2 = gan_recipe.build(16, (28, 28, 1), seed=7)
@@ -148,7 +149,7 @@ def test_nan_stops_with_the_loss_and_step_and_keeps_the_last_good_checkpoint(tmp
     gan.compile(engine.make_optimizer(), engine.make_optimizer())
     poison = Poison(epoch=2, batch=2)
     cbs = [poison] + common.standard_callbacks(tmp_path)
-    ds = data.make_dataset(data.load_images("digits", limit=256).images, batch_size=32)
+    ds = batches.make_dataset(data.load_images("digits", limit=256).images, batch_size=32)
     history = gan.fit(ds, epochs=5, callbacks=cbs, verbose=0, shuffle=False)
     stop = next(cb for cb in cbs if isinstance(cb, callbacks.StopOnNaN))
     # 8 steps per epoch; poisoned after step 2*8 + 3 = 19, so step 20 is the first NaN.

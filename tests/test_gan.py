@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from gan_keras import GAN, data, engine, io, models
+from gan_keras.data import batches, toys
 
 
 def small_gan(loss="non_saturating", d_steps=1, seed=0):
@@ -45,7 +46,7 @@ def test_generator_step_changes_only_the_generator():
 @pytest.mark.parametrize("loss", ["non_saturating", "minimax", "least_squares", "wasserstein", "hinge"])
 def test_metrics_are_named_and_finite(loss):
     gan = small_gan(loss=loss, d_steps=2)
-    ds = data.make_dataset(real_batch(64), batch_size=32)
+    ds = batches.make_dataset(real_batch(64), batch_size=32)
     history = gan.fit(ds, epochs=1, verbose=0, shuffle=False).history
     assert sorted(history) == ["d_fake", "d_loss", "d_real", "g_loss"]  # no stray "loss"
     assert all(np.isfinite(v[-1]) for v in history.values())
@@ -53,7 +54,7 @@ def test_metrics_are_named_and_finite(loss):
 
 def test_k_discriminator_steps_per_generator_step():
     gan = small_gan(d_steps=3)
-    ds = data.make_dataset(real_batch(32), batch_size=16)
+    ds = batches.make_dataset(real_batch(32), batch_size=16)
     gan.fit(ds, epochs=1, verbose=0, shuffle=False)
     assert int(gan.d_optimizer.iterations) == 3 * int(gan.g_optimizer.iterations) == 6
 
@@ -101,11 +102,11 @@ def test_gan_learns_a_1d_gaussian():
     from scipy.stats import wasserstein_distance
 
     keras.utils.set_random_seed(0)
-    x = data.gaussian_1d(8192, mean=4.0, std=1.25, seed=0)
+    x = toys.gaussian_1d(8192, mean=4.0, std=1.25, seed=0)
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
     gan.compile(engine.make_optimizer(2e-4), engine.make_optimizer(2e-4))
     before = gan.generate(10000)
-    gan.fit(data.make_dataset(x, batch_size=128, seed=0), epochs=160, verbose=0, shuffle=False)
+    gan.fit(batches.make_dataset(x, batch_size=128, seed=0), epochs=160, verbose=0, shuffle=False)
     samples = gan.generate(10000)
     # Earth mover's distance to the training samples, against two trivial generators: one that
     # always returns the data's mean (right mean, no spread), one that always returns the first

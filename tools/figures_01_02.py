@@ -22,16 +22,17 @@ def adversarial_process(out: Path, quick: bool) -> None:
     """The paper's figure 1 on N(4, 1.25^2), with D* and the value C(G) at each stage."""
     import keras
 
-    from gan_keras import GAN, data, engine, io, models, plots, theory
+    from gan_keras import GAN, engine, io, models, plots, theory
+    from gan_keras.data import batches, toys
 
     stages = [0, 1, 2] if quick else [0, 2, 10, 30, 80]
     keras.utils.set_random_seed(0)
-    x_train = data.gaussian_1d(2048 if quick else 8192, mean=4.0, std=1.25, seed=0)
+    x_train = toys.gaussian_1d(2048 if quick else 8192, mean=4.0, std=1.25, seed=0)
     gan = GAN(models.build_toy_generator(8, 1), models.build_toy_discriminator(1), seed=0)
     gan.compile(engine.make_optimizer(2e-4), engine.make_optimizer(2e-4))
-    dataset = data.make_dataset(x_train, batch_size=128, seed=0)
+    dataset = batches.make_dataset(x_train, batch_size=128, seed=0)
     grid, dx = theory.make_grid(-6.0, 14.0, 500)  # wide enough that both densities integrate to 1
-    p_data = data.gaussian_pdf(grid, 4.0, 1.25)
+    p_data = toys.gaussian_pdf(grid, 4.0, 1.25)
     snapshots, done = [], 0
     print("epoch  JSD      C(G)     -log4+2JSD  D range")
     for epoch in stages:

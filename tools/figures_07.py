@@ -24,6 +24,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gan_keras import config, data, engine, io, latent, models, plots  # noqa: E402
+from gan_keras.data import batches  # noqa: E402
 from gan_keras.measure import evaluation  # noqa: E402
 from gan_keras.recipes import vae as vae_recipe  # noqa: E402
 from gan_keras.trainers.gan import GAN  # noqa: E402
@@ -75,7 +76,7 @@ def main(argv=None):
         return 0
     timings = {}
     dataset = data.load_images(DATA, limit=LIMIT, seed=SEED)
-    train_ds = data.make_dataset(dataset.images, batch_size=BATCH_SIZE, seed=SEED)
+    train_ds = batches.make_dataset(dataset.images, batch_size=BATCH_SIZE, seed=SEED)
     test = data.load_images(DATA, split="test")
 
     # VAE

@@ -32,6 +32,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gan_keras import config, data, engine, io, models, plots  # noqa: E402
+from gan_keras.data import batches  # noqa: E402
 from gan_keras.latent import fit_latent_gaussian  # noqa: E402
 from gan_keras.measure import evaluation  # noqa: E402
 from gan_keras.measure.neighbours import memorisation_summary, plot_nearest_neighbours  # noqa: E402
@@ -57,7 +58,8 @@ def chapter_03(out: Path, train, held_out) -> dict:
                    models.build_dcgan_discriminator(train.shape[1:]), seed=SEED)
     gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating")
     t0 = time.time()
-    gan.fit(data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS, verbose=2, shuffle=False)
+    gan.fit(batches.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS, verbose=2,
+            shuffle=False)
     fit_s = time.time() - t0
     samples = evaluation.sample_generator(gan.generator, 1000, SEED)
     io.save_figure(plot_nearest_neighbours(samples[:8], train, k=3,
@@ -76,7 +78,7 @@ def chapter_03_discriminators(out: Path, train, held_out, validation) -> dict:
         gan = GAN(models.build_dcgan_generator(DCGAN_LATENT, train.shape[1:]),
                        models.build_dcgan_discriminator(train.shape[1:], **kwargs), seed=SEED)
         gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss="non_saturating")
-        history = gan.fit(data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS,
+        history = gan.fit(batches.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED), epochs=DCGAN_EPOCHS,
                           verbose=2, shuffle=False).history
         samples = evaluation.sample_generator(gan.generator, NUM_SAMPLES, SEED)
         report[name] = {"metrics": evaluation.evaluate_samples(samples, held_out, validation, data_name=DATA),
@@ -89,7 +91,7 @@ def chapter_03_discriminators(out: Path, train, held_out, validation) -> dict:
 
 
 def chapter_07(out: Path, train, held_out, validation, test_images) -> dict:
-    train_ds = data.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED)
+    train_ds = batches.make_dataset(train, batch_size=BATCH_SIZE, seed=SEED)
     keras.utils.set_random_seed(SEED)
     ae = Autoencoder(*build_autoencoder(AE_LATENT, train.shape[1:]))
     ae.compile(keras.optimizers.Adam(1e-3))

@@ -21,6 +21,7 @@ import numpy as np
 
 from gan_keras import config, engine, validate
 from gan_keras import data as gk_data
+from gan_keras.data import batches
 
 PIX2PIX_TASKS = ("edges", "blur", "mask")
 DOMAINS = ("thick", "inverted")
@@ -274,7 +275,7 @@ def load_facades(split: str = "train", image_size: int = 256, limit: int | None 
 
 
 # ---------------------------------------------------------------------------------------
-# Batches: tf.data on TensorFlow, gan_keras.data.ArrayBatches (a keras.utils.PyDataset) elsewhere
+# Batches: tf.data on TensorFlow, gan_keras.data.batches.ArrayBatches (a keras.utils.PyDataset) elsewhere
 # ---------------------------------------------------------------------------------------
 
 def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = True, seed: int = 0,
@@ -283,7 +284,7 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
 
     Unpaired (DiscoGAN): each batch holds some A images and some unrelated B images, and the
     dataset is as long as the shorter domain. On TensorFlow a ``tf.data`` pipeline; on JAX
-    and PyTorch a :class:`gan_keras.data.ArrayBatches` with the same batches' structure.
+    and PyTorch a :class:`gan_keras.data.batches.ArrayBatches` with the same batches' structure.
     """
     validate.positive_int(batch_size, "batch_size")
     inputs = np.asarray(inputs, dtype=np.float32)
@@ -296,7 +297,7 @@ def make_pair_dataset(inputs, targets, batch_size: int = 32, shuffle: bool = Tru
                          "lower --batch-size or use more data")
     tf_data = engine.tf_data()  # the tf.data module on TensorFlow, else None
     if tf_data is None:
-        return gk_data.ArrayBatches((inputs, targets), batch_size, shuffle=shuffle, seed=seed,
+        return batches.ArrayBatches((inputs, targets), batch_size, shuffle=shuffle, seed=seed,
                                     drop_remainder=True, independent=not paired)
 
     if paired:

@@ -51,7 +51,7 @@ def current():
 def tf_data():
     """Return the ``tf.data`` module when datasets are ``tf.data`` pipelines (Keras on TensorFlow), else None.
 
-    Elsewhere the package's datasets are ``keras.utils.PyDataset`` objects (``data.ArrayBatches``).
+    Elsewhere the package's datasets are ``keras.utils.PyDataset`` objects (``data.batches.ArrayBatches``).
     """
     return current().tf_data()
 

@@ -182,7 +182,7 @@ def _is_tf_dataset(x) -> bool:
 
 
 def _is_array_batches(x) -> bool:
-    """A ``gan_keras.data.ArrayBatches``: what ``data.make_dataset`` serves off TensorFlow."""
+    """A ``gan_keras.data.batches.ArrayBatches``: what ``data.make_dataset`` serves off TensorFlow."""
     return type(x).__name__ == "ArrayBatches" and hasattr(x, "columns") and hasattr(x, "element_shapes")
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from gan_keras import data as gk_data
 from gan_keras import engine, plots, validate
 from gan_keras.conditional import class_inputs
+from gan_keras.data import batches
 from gan_keras.models.conditional import (
     build_auxiliary_discriminator,
     build_conditional_discriminator,
@@ -103,7 +104,7 @@ def train(config: TrainConfig) -> RunResult:
     # The per-epoch grids show one row per class, like class_grid.png
     grid_inputs = class_inputs(num_classes, 8, config.latent_dim)
     callbacks = standard_callbacks(out_dir, inputs=grid_inputs, nrows=num_classes, show=config.show)
-    train_ds = gk_data.make_dataset(dataset.images, dataset.labels, batch_size=config.batch_size,
+    train_ds = batches.make_dataset(dataset.images, dataset.labels, batch_size=config.batch_size,
                                     seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
     history = fit_resumable(gan, train_ds, config, callbacks)

@@ -523,14 +523,14 @@ def epoch_stream(dataset, initial_epoch: int = 0):
     The shuffle order of epoch ``k`` then depends only on the dataset's seed and ``k``,
     so a run resumed at epoch ``k`` (the stream skips ``k`` epochs of batches) sees the
     same batches as the uninterrupted run. A ``tf.data`` dataset is repeated and skips
-    ``k`` epochs; a :class:`gan_keras.data.ArrayBatches` (JAX, PyTorch) serves its epochs
-    from ``k`` on (:meth:`~gan_keras.data.ArrayBatches.stream`). A dataset of unknown length
+    ``k`` epochs; a :class:`gan_keras.data.batches.ArrayBatches` (JAX, PyTorch) serves its epochs
+    from ``k`` on (:meth:`~gan_keras.data.batches.ArrayBatches.stream`). A dataset of unknown length
     is returned as is (``steps_per_epoch`` None): resuming then restores everything but the
     data order.
     """
-    from gan_keras import data as gk_data
+    from gan_keras.data import batches
 
-    if isinstance(dataset, gk_data._array_batches_class()) or callable(getattr(dataset, "stream", None)):
+    if isinstance(dataset, batches._array_batches_class()) or callable(getattr(dataset, "stream", None)):
         # ArrayBatches, sgan.SGANBatches: datasets that serve any epoch's order on request
         return dataset.stream(int(initial_epoch)), len(dataset)
     if not engine.is_tf_dataset(dataset):

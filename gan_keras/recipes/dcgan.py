@@ -8,6 +8,7 @@ import numpy as np
 
 from gan_keras import data as gk_data
 from gan_keras import engine, models, validate
+from gan_keras.data import batches
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
     ALL_OPTIONS,
@@ -132,7 +133,7 @@ def train(config: TrainConfig) -> RunResult:
         z = gk_callbacks.fixed_latent_vectors(64, config.latent_dim)
         grid_inputs = [z, models.clusters.choose_clusters(z, frequencies)]
     callbacks = standard_callbacks(out_dir, inputs=grid_inputs, show=config.show)
-    train_ds = gk_data.make_dataset(dataset.images, labels, batch_size=config.batch_size, seed=config.seed)
+    train_ds = batches.make_dataset(dataset.images, labels, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
     history = fit_resumable(gan, train_ds, config, callbacks)
     generator = gan.sample_generator

@@ -7,6 +7,7 @@ import dataclasses
 from gan_keras import data as gk_data
 from gan_keras import engine, models
 from gan_keras.config import fast_mode
+from gan_keras.data import batches
 from gan_keras.recipes.common import (
     ALL_OPTIONS,
     BASE_SETTINGS,
@@ -60,7 +61,7 @@ def train(config: TrainConfig) -> RunResult:
         gan = build(config.latent_dim, dataset.image_shape, seed=config.seed)
         gan.compile(engine.make_optimizer(), engine.make_optimizer(), loss=config.loss, **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show, every=grid_every(config.epochs))
-    train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
+    train_ds = batches.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
     history = fit_resumable(gan, train_ds, config, callbacks)
     summary = {"data": dataset.source, "num_images": len(dataset)}

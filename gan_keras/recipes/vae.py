@@ -14,6 +14,7 @@ import numpy as np
 
 from gan_keras import data as gk_data
 from gan_keras import io, latent, plots
+from gan_keras.data import batches
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
     ALL_OPTIONS,
@@ -80,7 +81,7 @@ def train(config: TrainConfig) -> RunResult:
         vae = build(config.latent_dim, dataset.image_shape, beta=beta, seed=config.seed)
         vae.compile(keras.optimizers.Adam(1e-3), **compile_options(config))
     callbacks = standard_callbacks(out_dir, show=config.show, trace=False)  # no discriminator to trace
-    train_ds = gk_data.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
+    train_ds = batches.make_dataset(dataset.images, batch_size=config.batch_size, seed=config.seed)
     # Resumes from out_dir/checkpoint with --resume
     history = fit_resumable(vae, train_ds, config, callbacks)
     try:

@@ -109,7 +109,7 @@ class ConditionalGAN(GAN):
         real_images, labels = split_batch(data)
         if labels is None:
             raise ValueError("ConditionalGAN.fit needs (images, labels) batches: "
-                             "make the dataset with data.make_dataset(images, labels)")
+                             "make the dataset with data.batches.make_dataset(images, labels)")
         # Tensors both (a batch of NumPy arrays, given to train_step directly, must not mix)
         return ops.convert_to_tensor(real_images), (ops.cast(ops.reshape(labels, (-1,)), "int32"),)
 
