@@ -14,7 +14,7 @@ from tiny_trainers import TRAINERS, X, images
 
 from gan_keras import engine, io, models
 from gan_keras.app import cli
-from gan_keras.recipes import common
+from gan_keras.recipes import run_folder, settings
 from gan_keras.trainers.gan import GAN
 
 TINY = ["--data", "digits", "--limit", "128", "--batch-size", "32", "--latent-dim", "8", "--seed", "1",
@@ -78,14 +78,14 @@ def test_precision_policy_names_and_the_older_bool():
 
 
 def test_train_config_precision_and_the_mixed_precision_spelling():
-    assert common.TrainConfig().compute_precision == "float32"
-    assert common.TrainConfig(mixed_precision=True).compute_precision == "mixed_float16"
-    assert common.TrainConfig(mixed_precision=True, precision="mixed_float16").compute_precision == "mixed_float16"
-    assert common.TrainConfig(precision="mixed_bfloat16").compute_precision == "mixed_bfloat16"
+    assert settings.TrainConfig().compute_precision == "float32"
+    assert settings.TrainConfig(mixed_precision=True).compute_precision == "mixed_float16"
+    assert settings.TrainConfig(mixed_precision=True, precision="mixed_float16").compute_precision == "mixed_float16"
+    assert settings.TrainConfig(precision="mixed_bfloat16").compute_precision == "mixed_bfloat16"
     with pytest.raises(ValueError, match="--mixed-precision means --precision mixed_float16"):
-        common.TrainConfig(mixed_precision=True, precision="mixed_bfloat16")
+        settings.TrainConfig(mixed_precision=True, precision="mixed_bfloat16")
     with pytest.raises(ValueError, match="precision must be one of"):
-        common.TrainConfig(precision="bfloat16")
+        settings.TrainConfig(precision="bfloat16")
 
 
 def run(*args, capsys):
@@ -141,18 +141,18 @@ def test_mixed_precision_checkpoints_of_before_the_option_keep_resuming(tmp_path
     for stored_mixed, same, other in ((True, dict(mixed_precision=True), dict(precision="mixed_bfloat16")),
                                       (False, dict(), dict(precision="mixed_bfloat16"))):
         out = tmp_path / f"old-{stored_mixed}"
-        config = common.TrainConfig(model="gan", data="digits", epochs=3, batch_size=32, latent_dim=8, seed=1,
+        config = settings.TrainConfig(model="gan", data="digits", epochs=3, batch_size=32, latent_dim=8, seed=1,
                                     limit=128, loss="non_saturating", out=str(out), mixed_precision=stored_mixed)
-        settings = common.shaping_settings(config)
-        del settings["precision"]
-        io.write_json(out / "checkpoint" / "settings.json", {"settings": settings, "epochs": 3})
+        stored = run_folder.shaping_settings(config)
+        del stored["precision"]
+        io.write_json(out / "checkpoint" / "settings.json", {"settings": stored, "epochs": 3})
         io.write_json(out / "checkpoint" / "latest.json", {"epoch": 2, "folder": "epoch_0002"})
-        resumed = common.prepare_resume(common.TrainConfig(model="gan", out=str(out), resume=True, data="digits",
+        resumed = run_folder.prepare_resume(settings.TrainConfig(model="gan", out=str(out), resume=True, data="digits",
                                                            seed=1, **same))
         assert resumed.compute_precision == ("mixed_float16" if stored_mixed else "float32")
         with pytest.raises(ValueError, match=r"--precision 'mixed_bfloat16' \(the checkpoint has "
                                              r"'(mixed_float16|float32)'\)"):
-            common.prepare_resume(common.TrainConfig(model="gan", out=str(out), resume=True, data="digits",
+            run_folder.prepare_resume(settings.TrainConfig(model="gan", out=str(out), resume=True, data="digits",
                                                      seed=1, **other))
 
 

@@ -205,11 +205,11 @@ def test_an_option_a_recipe_does_not_use_is_refused(model, quiet_env, capsys):
 
 
 def test_run_json_records_only_the_settings_used():
-    from gan_keras.recipes import common
+    from gan_keras.recipes import run_folder
 
     config = recipes.TrainConfig(model="pix2pix", epochs=1, batch_size=4, out="x")
-    assert "latent_dim" not in common.used_settings(config) and "loss" not in common.used_settings(config)
-    assert {"latent_dim", "loss"} <= set(common.used_settings(recipes.TrainConfig(model="gan", out="x")))
+    assert "latent_dim" not in run_folder.used_settings(config) and "loss" not in run_folder.used_settings(config)
+    assert {"latent_dim", "loss"} <= set(run_folder.used_settings(recipes.TrainConfig(model="gan", out="x")))
 
 
 def test_a_full_disk_gets_one_line_and_leaves_a_consistent_run_that_resumes(quiet_env, capsys, monkeypatch):
@@ -260,18 +260,18 @@ def test_a_full_disk_gets_one_line_and_leaves_a_consistent_run_that_resumes(quie
 def test_what_counts_as_a_run_and_a_resume_of_a_run_of_before_settings_json(tmp_path, monkeypatch):
     """No training: the folder checks on hand-made folders."""
     from gan_keras import io
-    from gan_keras.recipes import common
+    from gan_keras.recipes import run_folder
 
     monkeypatch.setenv("GAN_KERAS_FAST", "0")
     folder = tmp_path / "run"
-    assert not common.holds_run(folder)
+    assert not run_folder.holds_run(folder)
     io.write_json(folder / "checkpoint" / "settings.json", {"settings": {}, "epochs": 1})
     io.write_json(folder / "run.json", {"status": "failed"})  # stopped by a user error before epoch 1
-    assert not common.holds_run(folder)  # may be reused without --overwrite
+    assert not run_folder.holds_run(folder)  # may be reused without --overwrite
     (folder / "run.json").write_text("{damaged")
-    assert common.holds_run(folder)  # a damaged run.json is still someone's run
+    assert run_folder.holds_run(folder)  # a damaged run.json is still someone's run
     with pytest.raises(ValueError, match="run.json"):
-        common.read_run_info(folder)
+        run_folder.read_run_info(folder)
 
     # A run written before checkpoint/settings.json: its run.json's config (every field) is compared
     old = tmp_path / "old"
@@ -280,13 +280,14 @@ def test_what_counts_as_a_run_and_a_resume_of_a_run_of_before_settings_json(tmp_
                   jit=None, resume=False, strategy="default")
     io.write_json(old / "run.json", {"config": config, "fast_mode": False})
     io.write_json(old / "checkpoint" / "latest.json", {"epoch": 2, "folder": "epoch_0002"})
-    filled = common.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, data=None, seed=None))
+    filled = run_folder.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, data=None,
+                                                           seed=None))
     assert (filled.data, filled.epochs, filled.batch_size, filled.latent_dim, filled.seed) == ("digits", 3, 32, 8, 1)
     with pytest.raises(ValueError, match=r"--latent-dim 4 \(the checkpoint has 8\)"):
-        common.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, latent_dim=4,
+        run_folder.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, latent_dim=4,
                                                   data="digits", seed=1))
     with pytest.raises(ValueError, match="fewer than the 2 epochs"):
-        common.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, epochs=1,
+        run_folder.prepare_resume(recipes.TrainConfig(model="gan", out=str(old), resume=True, epochs=1,
                                                   data="digits", seed=1))
 
 

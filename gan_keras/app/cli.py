@@ -92,9 +92,9 @@ def _run_train(args) -> int:
     if args.resume and not args.out:
         raise ValueError("--resume needs --out FOLDER: the run folder to continue")
     if not args.out:  # named here, so that an interruption can say how to resume
-        from gan_keras.recipes import common
+        from gan_keras.recipes import run_folder
 
-        args.out = str(common.default_out(args.model))
+        args.out = str(run_folder.default_out(args.model))
     if args.resume and args.overwrite:
         raise ValueError("--resume continues the run in --out and --overwrite replaces it: give one of them")
     # Not given (None): the recipe's default, or with --resume the checkpoint's setting.
@@ -379,14 +379,14 @@ def _interrupted_note(args) -> str:
     """What an interrupted command leaves, and for ``train`` the command that resumes it."""
     out = getattr(args, "out", None)
     if getattr(args, "command", None) == "train" and out:
-        from gan_keras.recipes import common
+        from gan_keras.recipes import run_folder
 
         info = None
         try:
-            info = common.read_run_info(out)
+            info = run_folder.read_run_info(out)
         except ValueError:
             pass
-        done = common.checkpoint_epoch(out)
+        done = run_folder.checkpoint_epoch(out)
         kept = f"the checkpoint holds epoch {done}" if done is not None else "no epoch was complete yet"
         command = (info or {}).get("resume_command")
         if command:

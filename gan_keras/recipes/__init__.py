@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from gan_keras.recipes import common
-from gan_keras.recipes.common import MachineError, RunFinished, RunResult, TrainConfig
+from gan_keras.recipes import common, run_folder, settings
 from gan_keras.recipes.registry import REGISTRY, available, get, settings_of, supports
+from gan_keras.recipes.run_folder import MachineError, RunFinished
+from gan_keras.recipes.settings import RunResult, TrainConfig
 
 # Speed and fault options a recipe must opt into (its module lists them in ``OPTIONS``).
 OPTION_FLAGS = {"resume": "--resume", "jit": "--jit", "mixed_precision": "--mixed-precision"}
@@ -19,7 +20,7 @@ OPTION_FLAGS = {"resume": "--resume", "jit": "--jit", "mixed_precision": "--mixe
 
 def options_of(name: str) -> list[str]:
     """Return the command-line options ``train name`` takes."""
-    flags = [common.SETTING_FLAGS[s] for s in ("data", "epochs", "batch_size", "latent_dim", "limit", "loss", "seed")
+    flags = [settings.SETTING_FLAGS[s] for s in ("data", "epochs", "batch_size", "latent_dim", "limit", "loss", "seed")
              if s in settings_of(name)]
     flags += ["--out", "--fast", "--offline", "--resume", "--overwrite", "--strategy"]
     flags += [flag for option, flag in OPTION_FLAGS.items() if option != "resume" and supports(name, option)]
@@ -43,9 +44,9 @@ def check_config(config: TrainConfig) -> None:
                 f"(models that do: {', '.join(able) or 'none'})"
             )
     uses = settings_of(config.model)
-    for name in common.OPTIONAL_SETTINGS:
+    for name in settings.OPTIONAL_SETTINGS:
         if getattr(config, name) is not None and name not in uses:
-            flag = common.SETTING_FLAGS[name]
+            flag = settings.SETTING_FLAGS[name]
             reason = getattr(recipe, "NOT_USED", {}).get(name, "")
             raise ValueError(f"train {config.model} does not use {flag}{': ' + reason if reason else ''} "
                              f"(it takes {', '.join(options_of(config.model))})")
@@ -65,10 +66,10 @@ def train(config: TrainConfig) -> RunResult:
     if config.resume and not config.out:
         raise ValueError("--resume needs --out FOLDER: the run folder to continue")
     if not config.out:
-        config = dataclasses.replace(config, out=str(common.default_out(config.model)))
-    common.check_run_folder(config, clear=False)  # refused before any work; --overwrite clears in run_folder
+        config = dataclasses.replace(config, out=str(run_folder.default_out(config.model)))
+    run_folder.check_run_folder(config, clear=False)  # refused before any work; --overwrite clears in run_folder
     if config.resume:
-        config = common.prepare_resume(config)
+        config = run_folder.prepare_resume(config)
     else:
         config = dataclasses.replace(config, data=config.data or "mnist",
                                      seed=0 if config.seed is None else config.seed)
@@ -78,9 +79,9 @@ def train(config: TrainConfig) -> RunResult:
         _mark_stopped(config, "interrupted")
         raise
     except OSError as exc:
-        if exc.errno in common.MACHINE_ERRNOS:
+        if exc.errno in run_folder.MACHINE_ERRNOS:
             _mark_stopped(config, "interrupted", error=f"{exc.strerror}: {exc.filename}")
-            raise common.machine_error(exc, config) from exc
+            raise run_folder.machine_error(exc, config) from exc
         _mark_stopped(config, None)
         raise
     except Exception as exc:
@@ -92,17 +93,17 @@ def _mark_stopped(config: TrainConfig, status, **fields) -> None:
     """Record in run.json how the run stopped (``interrupted`` when a checkpoint exists, else
     ``failed``); never raises (the disk may be full)."""
     try:
-        info = common.read_run_info(config.out) or {}
+        info = run_folder.read_run_info(config.out) or {}
     except Exception:  # noqa: BLE001 - a damaged run.json is left as it is
         return
     if info.get("status") != "running":  # this run did not get to write its run.json: leave it
         return
-    done = common.checkpoint_epoch(config.out)
+    done = run_folder.checkpoint_epoch(config.out)
     if status is None:
         status = "interrupted" if done is not None else "failed"
     try:
-        common.mark_run(config.out, status, checkpoint_epoch=done,
-                        resume_command=common.resume_command(config), **fields)
+        run_folder.mark_run(config.out, status, checkpoint_epoch=done,
+                        resume_command=run_folder.resume_command(config), **fields)
     except Exception:  # noqa: BLE001 - the original error is the one to report
         pass
 

@@ -11,20 +11,16 @@ from gan_keras import engine, models, validate
 from gan_keras.data import batches
 from gan_keras.models.conditional import build_conditional_discriminator, build_conditional_generator
 from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
     compile_options,
-    defaults,
     finish_run,
     fit_resumable,
     model_scope,
-    recipe_choices,
-    run_folder,
     set_random_seed,
     standard_callbacks,
 )
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults, recipe_choices
 from gan_keras.trainers.gan import GAN
 from gan_keras.trainers.simultaneous import SimultaneousGAN
 from gan_keras.training import callbacks as gk_callbacks

@@ -7,20 +7,11 @@ import numpy as np
 from gan_keras import engine, io, translation
 from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
-from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
-    compile_options,
-    defaults,
-    finish_run,
-    fit_resumable,
-    model_scope,
-    run_folder,
-    set_random_seed,
-)
+from gan_keras.recipes.common import compile_options, finish_run, fit_resumable, model_scope, set_random_seed
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.discogan import DiscoGAN
 
 DESCRIPTION = "DiscoGAN: unpaired digits <-> thick digits, A->B->A round trips (reconstruction + adversarial)"

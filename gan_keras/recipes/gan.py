@@ -9,21 +9,18 @@ from gan_keras import engine, models
 from gan_keras.config import fast_mode
 from gan_keras.data import batches
 from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
     compile_options,
-    defaults,
     epochs_for_steps,
     finish_run,
     fit_resumable,
     grid_every,
     model_scope,
-    run_folder,
     set_random_seed,
     standard_callbacks,
 )
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.gan import GAN
 
 DESCRIPTION = "vanilla GAN: the lecture's MLPs (64 -> 128 -> 784, 784 -> 128 -> 1)"

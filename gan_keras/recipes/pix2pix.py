@@ -8,19 +8,16 @@ from gan_keras import engine, translation
 from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
 from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
     compile_options,
-    defaults,
     finish_run,
     fit_resumable,
     model_scope,
-    run_folder,
     set_random_seed,
     standard_callbacks,
 )
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.pix2pix import Pix2Pix
 
 DESCRIPTION = "pix2pix: U-Net + PatchGAN, adversarial + L1 (edges -> digits; --data facades online)"

@@ -5,19 +5,16 @@ from __future__ import annotations
 from gan_keras import data as gk_data
 from gan_keras import engine, io, models, semi_supervised
 from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
     compile_options,
-    defaults,
     finish_run,
     fit_resumable,
     model_scope,
-    run_folder,
     set_random_seed,
     standard_callbacks,
 )
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.sgan import SGAN
 
 DESCRIPTION = "semi-supervised GAN: 10-class discriminator (+ fake), few labels, feature matching"

@@ -6,20 +6,11 @@ from gan_keras import config as gk_config
 from gan_keras import engine, translation
 from gan_keras.data import pairs
 from gan_keras.models import image2image as i2i_models
-from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
-    compile_options,
-    defaults,
-    finish_run,
-    fit_resumable,
-    model_scope,
-    run_folder,
-    set_random_seed,
-)
+from gan_keras.recipes.common import compile_options, finish_run, fit_resumable, model_scope, set_random_seed
 from gan_keras.recipes.pix2pix import NUM_EXAMPLES, translation_callbacks
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.srgan import SRGAN
 
 DESCRIPTION = "SRGAN: 4x super-resolution (7x7 -> 28x28 digits), content + 1e-3 adversarial loss"

@@ -17,19 +17,16 @@ from gan_keras import io, latent, plots
 from gan_keras.data import batches
 from gan_keras.models.vae import build_vae_decoder, build_vae_encoder
 from gan_keras.recipes.common import (
-    ALL_OPTIONS,
-    BASE_SETTINGS,
-    RunResult,
-    TrainConfig,
     compile_options,
-    defaults,
     finish_run,
     fit_resumable,
     model_scope,
-    run_folder,
     set_random_seed,
     standard_callbacks,
 )
+from gan_keras.recipes.registry import BASE_SETTINGS
+from gan_keras.recipes.run_folder import run_folder
+from gan_keras.recipes.settings import ALL_OPTIONS, RunResult, TrainConfig, defaults
 from gan_keras.trainers.vae import VAE
 
 DESCRIPTION = "variational autoencoder: conv encoder (mean, log-variance), reparameterised z, decoder"
