@@ -41,6 +41,8 @@ def write_idx_folder(folder: Path, n_train: int = 12, n_test: int = 7, gz: bool 
 @pytest.fixture
 def places(tmp_path, monkeypatch):
     """Empty Keras cache, system folder and GAN_KERAS_DATA folder, all under tmp_path."""
+    import keras  # noqa: F401  (imported under the session's KERAS_HOME: Keras reads it once, at import)
+
     home, system, env = tmp_path / "keras", tmp_path / "system", tmp_path / "mine"
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setenv(data.DATA_ENV, str(env))
