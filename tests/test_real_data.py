@@ -138,6 +138,13 @@ def test_an_idx_folder_is_loaded_by_load_images(tmp_path, capsys):
         data.load_images(plain, split="test")
 
 
+def test_the_data_option_takes_an_idx_folder(tmp_path):
+    from gan_keras.app import cli
+
+    folder = write_idx_folder(tmp_path / "idx", gz=False)
+    assert cli.build_parser().parse_args(["train", "gan", "--data", str(folder)]).data == str(folder)
+
+
 def test_doctor_lists_every_source_with_counts(places):
     from gan_keras.app import doctor
 
