@@ -37,6 +37,7 @@ os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
 os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("GAN_KERAS_DATA", None)  # the user's own folder of idx files is not the tests' data
+os.environ["GAN_KERAS_SYSTEM_DATA"] = "0"  # nor the system's dataset folders (Debian's /usr/share/datasets)
 # The backend the tests run on: TensorFlow, unless GAN_KERAS_TEST_BACKEND names another
 # (tests/test_backends.py runs the trainer, resume, command-line and learning tests on JAX
 # that way, each file in a subprocess of its own).
@@ -63,14 +64,6 @@ import pytest  # noqa: E402
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_only: needs TensorFlow itself (tf.data, tf.distribute, "
                                        "GradientTape references); skipped on the other backends")
-
-
-@pytest.fixture(autouse=True)
-def _no_system_datasets(monkeypatch):
-    """The system's dataset folders (Debian's /usr/share/datasets) are not read by the tests in this process."""
-    from gan_keras import data
-
-    monkeypatch.setattr(data, "SYSTEM_DATA_FOLDERS", {})
 
 
 def pytest_collection_modifyitems(config, items):

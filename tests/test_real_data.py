@@ -46,6 +46,7 @@ def places(tmp_path, monkeypatch):
     home, system, env = tmp_path / "keras", tmp_path / "system", tmp_path / "mine"
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setenv(data.DATA_ENV, str(env))
+    monkeypatch.delenv(data.SYSTEM_DATA_ENV, raising=False)  # the session leaves system folders out
     monkeypatch.setattr(data, "SYSTEM_DATA_FOLDERS", {"mnist": (system / "mnist",),
                                                       "fashion_mnist": (system / "fashion-mnist",)})
     return home / "datasets", system, env
@@ -145,6 +146,14 @@ def test_the_data_option_takes_an_idx_folder(tmp_path):
     assert cli.build_parser().parse_args(["train", "gan", "--data", str(folder)]).data == str(folder)
 
 
+def test_the_session_leaves_the_system_folders_out(tmp_path, monkeypatch):
+    write_idx_folder(tmp_path / "fashion-mnist")
+    monkeypatch.setattr(data, "SYSTEM_DATA_FOLDERS", {"fashion_mnist": (tmp_path / "fashion-mnist",)})
+    assert os.environ[data.SYSTEM_DATA_ENV] == "0" and data.find_sources("fashion_mnist") == []
+    monkeypatch.delenv(data.SYSTEM_DATA_ENV)
+    assert [s.kind for s in data.find_sources("fashion_mnist")] == ["system"]
+
+
 def test_doctor_lists_every_source_with_counts(places):
     from gan_keras.app import doctor
 
@@ -168,6 +177,7 @@ def test_the_installed_fashion_mnist_reads_whole(monkeypatch):
     assert REAL_FASHION.exists(), f"{REAL_FASHION} is missing: CI installs dataset-fashion-mnist with apt"
     monkeypatch.setattr(data, "SYSTEM_DATA_FOLDERS", {"fashion_mnist": (REAL_FASHION,)})
     monkeypatch.delenv(data.DATA_ENV, raising=False)
+    monkeypatch.delenv(data.SYSTEM_DATA_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", "/nonexistent-keras-home")
     for split, n in (("train", 60000), ("test", 10000)):
         got = data.load_images("fashion_mnist", split=split, limit=n, offline=True)

@@ -507,6 +507,8 @@ def _data_sources(report: Report, online: bool) -> None:
 
     env = os.environ.get(data.DATA_ENV)
     system = ", ".join(str(f) for folders in data.SYSTEM_DATA_FOLDERS.values() for f in folders) or "no system folder"
+    if os.environ.get(data.SYSTEM_DATA_ENV) == "0":
+        system = f"no system folder ({data.SYSTEM_DATA_ENV}=0)"
     report.add("real datasets", f"looked in Keras' cache, {system} and {data.DATA_ENV}"
                + (f"={env}" if env else " (not set)"))
     for name, pretty in data.PRETTY.items():

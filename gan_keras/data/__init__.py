@@ -195,6 +195,8 @@ SYSTEM_PACKAGES = {
     Path("/usr/share/datasets/mnist"): "system package",
 }
 DATA_ENV = "GAN_KERAS_DATA"
+# GAN_KERAS_SYSTEM_DATA=0 leaves the system folders out (the test session sets it, for its subprocesses too).
+SYSTEM_DATA_ENV = "GAN_KERAS_SYSTEM_DATA"
 # The sub-folder names a GAN_KERAS_DATA folder may hold each dataset in.
 DATA_SUBFOLDERS = {"mnist": ("mnist", "MNIST"), "fashion_mnist": ("fashion-mnist", "fashion_mnist", "Fashion-MNIST")}
 PRETTY = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
@@ -367,7 +369,8 @@ def find_sources(name: str) -> list[DataSource]:
             sources.append(DataSource(name, "cache", cache / "mnist.npz", "Keras' cache"))
     elif idx_files(cache / "fashion-mnist", "train") or idx_files(cache / "fashion-mnist", "test"):
         sources.append(DataSource(name, "cache", cache / "fashion-mnist", "Keras' cache"))
-    for folder in SYSTEM_DATA_FOLDERS.get(name, ()):
+    system = () if os.environ.get(SYSTEM_DATA_ENV) == "0" else SYSTEM_DATA_FOLDERS.get(name, ())
+    for folder in system:
         folder = Path(folder)
         if idx_files(folder, "train") or idx_files(folder, "test"):
             sources.append(DataSource(name, "system", folder, SYSTEM_PACKAGES.get(folder, "system dataset folder")))
