@@ -36,6 +36,8 @@ if "GAN_KERAS_TEST_USER_KERAS_HOME" not in os.environ:
 os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
 os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("GAN_KERAS_DATA", None)  # the user's own folder of idx files is not the tests' data
+os.environ["GAN_KERAS_SYSTEM_DATA"] = "0"  # nor the system's dataset folders (Debian's /usr/share/datasets)
 # The backend the tests run on: TensorFlow, unless GAN_KERAS_TEST_BACKEND names another
 # (tests/test_backends.py runs the trainer, resume, command-line and learning tests on JAX
 # that way, each file in a subprocess of its own).

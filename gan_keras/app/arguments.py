@@ -81,13 +81,18 @@ def _loss_name(value, name):
 
 
 def _data_name(value, name):
-    """A dataset name (the recipe checks which) or a folder of images that exists."""
+    """A dataset name (the recipe checks which), or a folder of images or of MNIST-style idx files that exists."""
     looks_like_path = os.sep in value or "/" in value or os.path.exists(value) or value in (".", "..")
     if looks_like_path:
+        from gan_keras import data
+
         folder = validate.input_folder(value, "folder")
+        if data.is_idx_folder(folder):  # MNIST-style idx files (train-images-idx3-ubyte[.gz], ...)
+            return value
         suffixes = (".png", ".jpg", ".jpeg", ".bmp", ".gif")  # gan_keras.data.IMAGE_SUFFIXES
         if not any(p.suffix.lower() in suffixes for p in folder.rglob("*")):
-            raise ValueError(f"folder {value!r} holds no images (looked for {', '.join(suffixes)})")
+            raise ValueError(f"folder {value!r} holds no images (looked for {', '.join(suffixes)}) "
+                             "and no idx files (train-images-idx3-ubyte[.gz], ...)")
         return value
     if not value:
         raise ValueError("expected a dataset name or a folder, got an empty string")

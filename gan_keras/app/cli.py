@@ -51,7 +51,7 @@ def _add_train(sub) -> None:
     )
     p.add_argument("model", choices=names, metavar="MODEL", help=f"one of: {', '.join(names)}")
     p.add_argument("--data", default=None, type=data_name,
-                   help="mnist, fashion_mnist, digits (offline stand-in) or a folder of images "
+                   help="mnist, fashion_mnist, digits (offline stand-in), a folder of images or of idx files "
                         "(default: mnist, falling back to digits offline)")
     p.add_argument("--epochs", type=positive_int, help="number of epochs (default: the model's)")
     p.add_argument("--batch-size", type=positive_int, help="images per batch (default: the model's)")

@@ -469,6 +469,8 @@ def _rest(report: Report, probe_network: bool) -> None:
         if state.startswith("corrupt"):
             advice = (f"{entry.what} in {home / entry.relative} is damaged: delete that file; "
                       f"{'it is fetched again on next use' if online else 'it is fetched again online'}")
+        elif state == "missing" and not online and entry.what == "MNIST" and _found("mnist"):
+            pass  # MNIST is read from a system folder or GAN_KERAS_DATA instead
         elif state == "missing" and not online and entry.what in ("MNIST", "ImageNet weights of InceptionV3",
                                                                   "ImageNet weights of VGG19"):
             missing_needed.append(entry.what)
@@ -480,6 +482,7 @@ def _rest(report: Report, probe_network: bool) -> None:
             "  offline", "stand-ins are used", f"offline without {', '.join(missing_needed)}: the chapters use "
             "the digits stand-in and random networks; to get the real ones, run once with internet "
             f"(and {config.OFFLINE_ENV} unset)"))
+    _data_sources(report, online)
     cache = config.cache_dir()
     classifiers = sorted(p.stem for p in cache.glob("classifier-*.keras"))
     report.add("gan_keras cache", f"{cache} ({len(classifiers)} trained digit classifier(s)"
@@ -487,6 +490,41 @@ def _rest(report: Report, probe_network: bool) -> None:
     fast = config.fast_mode()
     report.add("fast mode", "ON (tiny data and few steps in every chapter)" if fast else
                f"off (the full course settings; {config.FAST_ENV}=1 for seconds per cell)")
+
+
+def _found(name: str) -> list:
+    from gan_keras import data
+
+    try:
+        return data.find_sources(name)
+    except OSError:
+        return []
+
+
+def _data_sources(report: Report, online: bool) -> None:
+    """One line per place holding MNIST or Fashion-MNIST, with its image counts (headers only)."""
+    from gan_keras import data
+
+    env = os.environ.get(data.DATA_ENV)
+    system = ", ".join(str(f) for folders in data.SYSTEM_DATA_FOLDERS.values() for f in folders) or "no system folder"
+    if os.environ.get(data.SYSTEM_DATA_ENV) == "0":
+        system = f"no system folder ({data.SYSTEM_DATA_ENV}=0)"
+    report.add("real datasets", f"looked in Keras' cache, {system} and {data.DATA_ENV}"
+               + (f"={env}" if env else " (not set)"))
+    for name, pretty in data.PRETTY.items():
+        sources = _found(name)
+        for source in sources:
+            try:
+                counts = data.source_counts(source)
+                text = ", ".join(f"{n} {split}" for split, n in counts.items()) + " images"
+                advice = None
+            except ValueError as exc:
+                text, advice = "damaged", str(exc)
+            report.add(f"  {pretty} source", f"{source.describe()}: {text}", advice)
+        if not sources:
+            later = "downloaded on first use" if online else (
+                "the digits stand-in is used offline" if name == "mnist" else "unavailable offline")
+            report.add(f"  {pretty} source", f"none found ({later})")
 
 
 def short_report(probe_network: bool = True) -> str:

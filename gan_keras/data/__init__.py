@@ -7,16 +7,24 @@ Conventions, stated once for the whole course:
 - Labels are int32 class indices ``0..9``.
 - For the discriminator, real = 1 and fake = 0.
 
-``load_images("mnist")`` downloads MNIST through ``keras.datasets`` (cached in
-``~/.keras/datasets``). Offline (``GAN_KERAS_OFFLINE=1``), when the download fails, or
-when asked for with ``"digits"``, it returns a stand-in with the same shape built from the
-1797 real handwritten digits that ship inside scikit-learn, and says so in one line.
+``load_images("mnist" | "fashion_mnist")`` looks, in order, in Keras' cache
+(``$KERAS_HOME/datasets``, else ``~/.keras/datasets``), in the system's dataset folders
+(:data:`SYSTEM_DATA_FOLDERS`: Debian's ``dataset-fashion-mnist`` installs
+``/usr/share/datasets/fashion-mnist``), in the folder named by ``GAN_KERAS_DATA`` (idx files,
+directly or in a sub-folder ``mnist``/``fashion-mnist``), and only then downloads through
+``keras.datasets``; one line on stderr says which source was used. Offline
+(``GAN_KERAS_OFFLINE=1``) only the download is skipped. When nothing is found offline, when the
+download fails, or when asked for with ``"digits"``, MNIST becomes a stand-in with the same
+shape built from the 1797 real handwritten digits that ship inside scikit-learn, said in one line.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import sys
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +181,236 @@ def _download(name: str):
         return loader.load_data()
 
 
+
+# ------------------------------------------------------------------ where real MNIST and Fashion-MNIST come from
+
+# Folders a system package installs the idx files into (tests point this at a temporary folder).
+SYSTEM_DATA_FOLDERS = {
+    "mnist": (Path("/usr/share/datasets/mnist"),),
+    "fashion_mnist": (Path("/usr/share/datasets/fashion-mnist"),),
+}
+# The package that provides a system folder, named in the line that says where the data came from.
+SYSTEM_PACKAGES = {
+    Path("/usr/share/datasets/fashion-mnist"): "Debian package dataset-fashion-mnist",
+    Path("/usr/share/datasets/mnist"): "system package",
+}
+DATA_ENV = "GAN_KERAS_DATA"
+# GAN_KERAS_SYSTEM_DATA=0 leaves the system folders out (the test session sets it, for its subprocesses too).
+SYSTEM_DATA_ENV = "GAN_KERAS_SYSTEM_DATA"
+# The sub-folder names a GAN_KERAS_DATA folder may hold each dataset in.
+DATA_SUBFOLDERS = {"mnist": ("mnist", "MNIST"), "fashion_mnist": ("fashion-mnist", "fashion_mnist", "Fashion-MNIST")}
+PRETTY = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+# The standard idx file names of each split: (images, labels); gzipped (.gz) or not.
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A place holding MNIST or Fashion-MNIST: ``kind`` is ``"cache"``, ``"system"``, ``"env"`` or ``"folder"``."""
+
+    name: str
+    kind: str
+    path: Path  # mnist.npz, or the folder of idx files
+    note: str  # what the place is, said after the path
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.note})"
+
+
+def _idx_path(folder: Path, stem: str) -> Path | None:
+    """Return the file of one standard idx name in ``folder`` (``.gz`` first, then plain; ``-idx`` or ``.idx``)."""
+    for spelling in (stem, stem.replace("-idx", ".idx")):
+        for candidate in (folder / f"{spelling}.gz", folder / spelling):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def idx_files(folder, split: str) -> tuple[Path, Path] | None:
+    """Return ``(images, labels)`` idx files of ``split`` in ``folder``, or None when either is missing."""
+    folder = Path(folder)
+    found = [_idx_path(folder, stem) for stem in IDX_FILES[split]]
+    return None if None in found else tuple(found)
+
+
+def is_idx_folder(folder) -> bool:
+    """Whether ``folder`` holds any of the standard idx files (train or test, images or labels)."""
+    folder = Path(folder)
+    return folder.is_dir() and any(_idx_path(folder, stem) for pair in IDX_FILES.values() for stem in pair)
+
+
+def _open_idx(path: Path):
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+
+
+def _idx_header(path: Path, head: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
+    """Check an idx header; return (dtype, dims, header length). ``head`` holds at least its first bytes."""
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an idx file: its magic number is {head[:4].hex() or 'missing'} "
+                         "(expected 0000 then a type code and the number of dimensions)")
+    ndim = head[3]
+    if ndim < 1:
+        raise ValueError(f"{path} is not a valid idx file: it declares 0 dimensions")
+    size = 4 + 4 * ndim
+    if len(head) < size:
+        raise ValueError(f"{path} is cut short: its idx header needs {size} bytes, the file has {len(head)}")
+    dims = tuple(int(d) for d in np.frombuffer(head[4:size], dtype=">u4"))
+    return np.dtype(_IDX_DTYPES[head[2]]), dims, size
+
+
+def read_idx_shape(path) -> tuple[int, ...]:
+    """Return the dimensions an idx file (gzipped or not) declares, reading only its header."""
+    path = Path(path)
+    try:
+        with _open_idx(path) as handle:
+            head = handle.read(4)
+            if len(head) == 4:
+                head += handle.read(4 * head[3])
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"cannot read idx file {path}: {exc}") from None
+    return _idx_header(path, head)[1]
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an idx file (gzipped or not) into a NumPy array, checking its magic number, dimensions and length.
+
+    A corrupt or truncated file raises one ``ValueError`` naming it.
+    """
+    path = Path(path)
+    try:
+        with _open_idx(path) as handle:
+            raw = handle.read()
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a cut .gz raises EOFError
+        raise ValueError(f"cannot read idx file {path}: {exc}") from None
+    dtype, dims, size = _idx_header(path, raw)
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - size != expected:
+        shape = "x".join(str(d) for d in dims)
+        raise ValueError(f"{path} is {'cut short' if len(raw) - size < expected else 'too long'}: its header "
+                         f"declares {shape} values ({expected} bytes of data), the file holds {len(raw) - size}")
+    return np.frombuffer(raw, dtype=dtype, offset=size).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _checked_pair(where, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if images.ndim != 3:
+        raise ValueError(f"{where}: images must have 3 dimensions (N, height, width), got shape {images.shape}")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"{where}: {len(images)} images but labels of shape {labels.shape}")
+    return images, labels
+
+
+def read_idx_split(folder, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``(images, labels)`` of ``split`` from a folder of standard idx files (uint8 images, int labels)."""
+    _check_split(split)
+    found = idx_files(folder, split)
+    if found is None:
+        names = " and ".join(f"{stem}[.gz]" for stem in IDX_FILES[split])
+        raise ValueError(f"idx folder {str(folder)!r} lacks the {split} files (expected {names})")
+    images, labels = (read_idx(p) for p in found)
+    if images.dtype != np.uint8:
+        raise ValueError(f"{found[0]}: expected uint8 images, got {images.dtype}")
+    return _checked_pair(folder, images, labels)
+
+
+def _read_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    key = "train" if split == "train" else "test"
+    try:
+        with np.load(path) as f:
+            return _checked_pair(path, f[f"x_{key}"], f[f"y_{key}"])
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(str(path)):
+            raise
+        raise ValueError(f"cannot read {path}: {type(exc).__name__}: {str(exc)[:100]}") from None
+
+
+def _npz_counts(path: Path) -> dict:
+    """Image counts of a keras mnist.npz from its arrays' headers (nothing else is read)."""
+    counts = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for split, member in (("train", "x_train.npy"), ("test", "x_test.npy")):
+                with archive.open(member) as handle:
+                    version = np.lib.format.read_magic(handle)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape = read_header(handle)[0]
+                    counts[split] = int(shape[0])
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {type(exc).__name__}: {str(exc)[:100]}") from None
+    return counts
+
+
+def source_counts(source: DataSource) -> dict:
+    """Return ``{"train": n, "test": n}`` for a source, reading only headers (fast)."""
+    if source.path.suffix == ".npz":
+        return _npz_counts(source.path)
+    counts = {}
+    for split in IDX_FILES:
+        found = idx_files(source.path, split)
+        if found is not None:
+            counts[split] = read_idx_shape(found[0])[0]
+    return counts
+
+
+def find_sources(name: str) -> list[DataSource]:
+    """Every place holding MNIST or Fashion-MNIST, in the order :func:`load_images` tries them (downloads aside)."""
+    validate.choice(name, "name", tuple(PRETTY))
+    sources = []
+    cache = keras_home() / "datasets"
+    if name == "mnist":
+        if (cache / "mnist.npz").is_file():
+            sources.append(DataSource(name, "cache", cache / "mnist.npz", "Keras' cache"))
+    elif idx_files(cache / "fashion-mnist", "train") or idx_files(cache / "fashion-mnist", "test"):
+        sources.append(DataSource(name, "cache", cache / "fashion-mnist", "Keras' cache"))
+    system = () if os.environ.get(SYSTEM_DATA_ENV) == "0" else SYSTEM_DATA_FOLDERS.get(name, ())
+    for folder in system:
+        folder = Path(folder)
+        if idx_files(folder, "train") or idx_files(folder, "test"):
+            sources.append(DataSource(name, "system", folder, SYSTEM_PACKAGES.get(folder, "system dataset folder")))
+    env = os.environ.get(DATA_ENV)
+    if env:
+        root = Path(env).expanduser()
+        for folder in [root / sub for sub in DATA_SUBFOLDERS[name]] + [root]:
+            if idx_files(folder, "train") or idx_files(folder, "test"):
+                sources.append(DataSource(name, "env", folder, f"{DATA_ENV}"))
+                break
+    return sources
+
+
+def _has_split(source: DataSource, split: str) -> bool:
+    return source.path.suffix == ".npz" or idx_files(source.path, split) is not None
+
+
+def _read_source(source: DataSource, split: str) -> tuple[np.ndarray, np.ndarray]:
+    if source.path.suffix == ".npz":
+        return _read_npz(source.path, split)
+    return read_idx_split(source.path, split)
+
+
+def _as_image_data(images: np.ndarray, labels: np.ndarray, name: str, source: str, classes) -> ImageData:
+    labels = labels.astype(np.int32)
+    if labels.size and (labels.min() < 0 or labels.max() >= len(classes)):
+        raise ValueError(f"{source}: labels must lie in 0..{len(classes) - 1}, got {labels.min()}..{labels.max()}")
+    return ImageData(to_signed(images[..., None].astype(np.float32) / 255.0), labels, name, source, classes)
+
+
+def load_idx_folder(path, split: str = "train") -> ImageData:
+    """Load ``split`` from a folder of the standard MNIST-style idx files (gzipped or not)."""
+    folder = Path(path)
+    images, labels = read_idx_split(folder, split)
+    classes = FASHION_CLASSES if "fashion" in folder.name.lower() else MNIST_CLASSES
+    source = f"idx files {split} ({len(images)} images) from {folder}"
+    _say(f"gan_keras: {source}")
+    return _as_image_data(images, labels, folder.name, source, classes)
+
+
 def load_images(
     name: str = "mnist",
     split: str = "train",
@@ -198,7 +436,10 @@ def load_images(
 
     if name_str not in DATASETS:
         if os.sep in name_str or os.path.exists(name_str) or name_str.startswith("."):
-            data = load_image_folder(name_str)
+            if is_idx_folder(name_str):
+                data = load_idx_folder(name_str, split)
+            else:
+                data = load_image_folder(name_str)
         else:
             raise ValueError(
                 f"unknown dataset {name_str!r}: expected one of {', '.join(DATASETS)} "
@@ -211,24 +452,41 @@ def load_images(
         pretty = "MNIST" if name_str == "mnist" else "Fashion-MNIST"
         classes = MNIST_CLASSES if name_str == "mnist" else FASHION_CLASSES
         reason = None
-        if offline:
+        data = None
+        for found in find_sources(name_str):
+            if not _has_split(found, split):
+                continue
+            try:
+                x, y = _read_source(found, split)
+            except ValueError:
+                if found.kind == "cache" and not offline:
+                    break  # a damaged download: keras.datasets removes it and fetches it again below
+                raise
+            source = f"{pretty} {split} ({len(x)} images) from {found.describe()}"
+            _say(f"gan_keras: {source}")
+            data = _as_image_data(x, y, name_str, source, classes)
+            break
+        if data is None and offline:
             reason = f"offline mode is on ({config.OFFLINE_ENV}=1)"
-        else:
+        elif data is None:
             try:
                 (x_train, y_train), (x_test, y_test) = _download(name_str)
             except Exception as exc:  # any download or cache failure
                 # keras says "URL fetch failure on URL: code -- cause"; the cause is what helps
                 cause = str(exc).rsplit(" -- ", 1)[-1].strip() or type(exc).__name__
                 reason = f"the download failed ({cause[:100]})"
-        if reason is None:
+        if data is None and reason is None:
             x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
-            images = to_signed(x[..., None].astype(np.float32) / 255.0)
-            data = ImageData(images, y.astype(np.int32), name_str, f"{pretty} via keras.datasets", classes)
-        else:
+            source = f"{pretty} {split} ({len(x)} images) via keras.datasets (cached in {keras_home() / 'datasets'})"
+            _say(f"gan_keras: {source}")
+            data = _as_image_data(x, y, name_str, source, classes)
+        elif data is None:
             if name_str == "fashion_mnist":
                 raise DataUnavailableError(
-                    f"Fashion-MNIST is not available: {reason}. Connect to the internet once "
-                    f"(keras caches it in {keras_home() / 'datasets'}) and run again to retry, or use --data digits."
+                    f"Fashion-MNIST is not available: {reason}. Install the Debian/Ubuntu package "
+                    f"dataset-fashion-mnist, put its idx files in the folder {DATA_ENV} names, or connect to the "
+                    f"internet once (keras caches it in {keras_home() / 'datasets'}) and run again to retry, "
+                    "or use --data digits."
                 )
             retry = "" if offline else " To retry, check the connection and run again."
             _say(
