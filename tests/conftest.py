@@ -34,7 +34,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if "GAN_KERAS_TEST_USER_KERAS_HOME" not in os.environ:
     os.environ["GAN_KERAS_TEST_USER_KERAS_HOME"] = os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
 os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
-os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
+# The trained classifiers are shared by the xdist workers of one run (the first to need one trains it;
+# files are written atomically); tests/test_backends.py gives its other-backend runs caches of their own.
+os.environ.setdefault("GAN_KERAS_CACHE", os.path.join(_SESSION_DIR, "cache"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("GAN_KERAS_DATA", None)  # the user's own folder of idx files is not the tests' data
 os.environ["GAN_KERAS_SYSTEM_DATA"] = "0"  # nor the system's dataset folders (Debian's /usr/share/datasets)

@@ -48,16 +48,16 @@ TWO_DEVICES = textwrap.dedent("""
 
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
     # 4 global batches in a seeded order; a fresh dataset per run (each epoch draws the next order)
-    batches = lambda: batches.make_dataset(x, batch_size=16, seed=0)
-    out["dataset"] = type(batches()).__name__
+    fresh = lambda: batches.make_dataset(x, batch_size=16, seed=0)
+    out["dataset"] = type(fresh()).__name__
     for kind, loss in (("mlp", "non_saturating"), ("mlp", "wasserstein"), ("dcgan", "non_saturating")):
         single = build(kind, loss)
         start = weights(single)
-        h1 = single.fit(batches(), epochs=2, verbose=0).history
+        h1 = single.fit(fresh(), epochs=2, verbose=0).history
         distribution = distribute.data_parallel()
         with distribution.scope():  # build and train under the distribution
             multi = build(kind, loss)
-            h2 = multi.fit(batches(), epochs=2, verbose=0).history
+            h2 = multi.fit(fresh(), epochs=2, verbose=0).history
         trained, parallel = weights(single), weights(multi)
         out[f"{kind}-{loss}"] = {
             "diff": max(float(np.max(np.abs(a - b))) for a, b in zip(trained, parallel)),
