@@ -6,6 +6,9 @@ import pytest
 from gan_keras import checks, dream, images
 from gan_keras.checks import ExerciseError
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_05_deepdream")
+
 LAYERS = {"mixed3": 1.0, "mixed5": 2.0}
 
 

@@ -6,6 +6,9 @@ import pytest
 from gan_keras import checks, images, style
 from gan_keras.checks import ExerciseError
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_06_style_transfer")
+
 
 def test_gram_matrix_matches_numpy():
     f = np.random.default_rng(0).normal(size=(7, 5, 4)).astype(np.float32)

@@ -15,6 +15,9 @@ from gan_keras.trainers.discogan import DiscoGAN, cycle_loss, reconstruction_los
 from gan_keras.trainers.pix2pix import Pix2Pix, l1_loss, pix2pix_generator_loss
 from gan_keras.trainers.srgan import SRGAN, content_loss
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_10_image_to_image")
+
 
 def digits(n=16, split="train"):
     return data.load_images("digits", split=split, limit=n).images

@@ -18,6 +18,9 @@ from gan_keras.app import cli
 from gan_keras.data import batches
 from gan_keras.recipes import TrainConfig
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_bad_inputs")
+
 
 @pytest.fixture(scope="module")
 def gan():

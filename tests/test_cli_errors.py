@@ -19,6 +19,9 @@ import pytest
 from gan_keras import io, models
 from gan_keras.app import cli
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_cli_errors")
+
 # A valid command line of each command, into which one bad value is put.
 BASE = {
     "train": ["train", "gan"],

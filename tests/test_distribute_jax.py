@@ -16,6 +16,9 @@ import textwrap
 
 import pytest
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_distribute_jax")
+
 pytest.importorskip("jax")
 
 TWO_DEVICES = textwrap.dedent("""

@@ -11,6 +11,9 @@ from gan_keras.app.cli import main
 from gan_keras.measure import evaluation
 from gan_keras.models import build_dcgan_generator
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_evaluation")
+
 
 @pytest.fixture(scope="module")
 def classifier():

@@ -15,6 +15,9 @@ from gan_keras import data
 from gan_keras.app.cli import main
 from gan_keras.measure import inception, metrics
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_inception")
+
 
 def frechet_by_eigenvalues(a, b):
     """The formula ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)), written independently here.

@@ -111,6 +111,9 @@ def test_corrupt_user_weights_change_nothing_offline(corrupt_user_weights, own_g
 
 SUBPROCESS = r"""
 import json, os, socket, sys
+
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_isolation")
 result = {"keras_home": os.environ.get("KERAS_HOME"), "cache": os.environ.get("GAN_KERAS_CACHE")}
 try:
     socket.create_connection(("0.0.0.0", 9), timeout=2)

@@ -48,6 +48,9 @@ from pathlib import Path
 
 import pytest
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_layers")
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "gan_keras"
 

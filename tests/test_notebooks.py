@@ -13,6 +13,9 @@ import pytest
 
 from gan_keras.app import course_html, quiet
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_notebooks")
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 EPOCH_LINE = re.compile(r"^Epoch \d+/\d+$")
 

@@ -9,6 +9,9 @@ from baselines import spread as pixel_spread
 from gan_keras import data, losses
 from gan_keras import numpy_gan as ng
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_numpy_gan")
+
 # Tolerance of the gradient check: NumPy in float64 against Keras in float32, so the
 # largest difference must stay below 1e-5 of the largest gradient entry (float32 rounding
 # is about 1e-7 relative; a wrong term in a backward pass is off by orders of magnitude more).

@@ -38,7 +38,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUARD_DIR = str(Path(__file__).resolve().parent / "_guard")
 
-pytestmark = pytest.mark.without_tensorflow
+# One worker runs this file (pytest-xdist): the environment is built once.
+pytestmark = [pytest.mark.without_tensorflow, pytest.mark.xdist_group("test_without_tensorflow")]
 
 # What the TensorFlow-free environment installs, each pinned to the version installed here.
 REQUIRED = ("keras", "jax", "jaxlib")
