@@ -1,20 +1,9 @@
-"""The semi-supervised GAN (Odena 2016; Salimans et al. 2016): a discriminator that also classifies.
+"""The semi-supervised GAN's data and its measure (chapter 08): a few labels, many unlabelled images.
 
-The discriminator outputs ``K`` class logits ``l``. Its "fake" logit is fixed at 0, so the
-probability that an image is real is ``D(x) = Z / (Z + 1)`` with ``Z = sum_k exp(l_k)``:
-the real-against-fake logit is ``logsumexp(l)``. One training step sees
-
-- a labelled batch ``(labelled_images, labels)``: cross-entropy over the ``K`` classes;
-- an unlabelled batch ``real_images``: it should be called real (``logsumexp(l)`` high);
-- a generated batch ``fake_images``: it should be called fake (``logsumexp(l)`` low).
-
-The generator learns by feature matching (Salimans et al.): the mean of the
-discriminator's ``features`` layer on generated images should match that on real ones.
-The generated images need not look good; they teach the classifier where the data is not.
-
-The trainer and its losses are :class:`gan_keras.trainers.sgan.SGAN`; this module holds
-the data (:func:`make_sgan_dataset`: a ``tf.data`` pipeline on TensorFlow, a
-``keras.utils.PyDataset`` on JAX and PyTorch) and the comparison with a supervised-only
+The game (a discriminator with ``K`` class logits whose real-against-fake logit is
+``logsumexp(l)``, a generator trained by feature matching) is :mod:`gan_keras.trainers.sgan`.
+This module holds the data (:func:`make_sgan_dataset`: a ``tf.data`` pipeline on TensorFlow,
+a ``keras.utils.PyDataset`` on JAX and PyTorch) and the comparison with a supervised-only
 baseline (:func:`compare_with_supervised`).
 """
 

@@ -17,6 +17,9 @@ import pytest
 
 from gan_keras import config, images
 
+# One worker runs this file (pytest-xdist): its module fixtures are made once.
+pytestmark = pytest.mark.xdist_group("test_isolation")
+
 # "This host" (0.0.0.0) is not loopback, so the guard must refuse it; and were the guard broken,
 # the connection would still stay on this machine: no test sends a packet beyond it.
 UNROUTABLE = ("0.0.0.0", 9)
@@ -111,9 +114,6 @@ def test_corrupt_user_weights_change_nothing_offline(corrupt_user_weights, own_g
 
 SUBPROCESS = r"""
 import json, os, socket, sys
-
-# One worker runs this file (pytest-xdist): its module fixtures are made once.
-pytestmark = pytest.mark.xdist_group("test_isolation")
 result = {"keras_home": os.environ.get("KERAS_HOME"), "cache": os.environ.get("GAN_KERAS_CACHE")}
 try:
     socket.create_connection(("0.0.0.0", 9), timeout=2)
