@@ -36,7 +36,10 @@ if "GAN_KERAS_TEST_USER_KERAS_HOME" not in os.environ:
 os.environ["KERAS_HOME"] = os.path.join(_SESSION_DIR, "keras")
 # The trained classifiers are shared by the xdist workers of one run (the first to need one trains it;
 # files are written atomically); tests/test_backends.py gives its other-backend runs caches of their own.
-os.environ.setdefault("GAN_KERAS_CACHE", os.path.join(_SESSION_DIR, "cache"))
+# Only a worker inherits the value: a run started from a shell never uses a GAN_KERAS_CACHE set there.
+_XDIST_WORKER = "PYTEST_XDIST_WORKER" in os.environ
+if not (_XDIST_WORKER and "GAN_KERAS_CACHE" in os.environ):
+    os.environ["GAN_KERAS_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("GAN_KERAS_DATA", None)  # the user's own folder of idx files is not the tests' data
 os.environ["GAN_KERAS_SYSTEM_DATA"] = "0"  # nor the system's dataset folders (Debian's /usr/share/datasets)
@@ -49,7 +52,8 @@ if TEST_BACKEND == "tensorflow":
 else:
     os.environ["KERAS_BACKEND"] = TEST_BACKEND
 os.environ["GAN_KERAS_NETWORK_GUARD"] = "1"
-os.environ.setdefault("GAN_KERAS_GUARD_LOG", os.path.join(_SESSION_DIR, "network_attempts.log"))
+if not (_XDIST_WORKER and "GAN_KERAS_GUARD_LOG" in os.environ):
+    os.environ["GAN_KERAS_GUARD_LOG"] = os.path.join(_SESSION_DIR, "network_attempts.log")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [_GUARD_DIR] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != _GUARD_DIR]
 )
